@@ -1,0 +1,55 @@
+#pragma once
+/// The event of DESIGN.md contract 1: one log entry (or one raw line) and the
+/// instance it came from. Parsers fill an Event; write_event() renders it.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace pgtail {
+
+/// Where the events come from; rendered once, since it is the same on every line.
+struct Instance {
+  std::optional<int64_t> id;
+  std::string name, host, cluster, version, data_dir;
+  std::optional<int64_t> port;
+};
+
+/// One entry. Strings left empty and unset numbers are omitted from the JSON,
+/// as are PostgreSQL's "[unknown]" placeholders (see set_text()).
+struct Event {
+  enum class Type { kLogEntry, kRaw };
+  Type type = Type::kLogEntry;
+  std::optional<int64_t> time_ms;  ///< UTC milliseconds since the epoch
+  std::string level;               ///< English severity: LOG, ERROR, ...
+  std::string sqlstate, message, detail, hint, context, statement, query,
+      location, user, database, application, remote_host, local_address,
+      session_id, command_tag, vxid, backend_type;
+  std::optional<int64_t> session_start_ms;
+  std::optional<int64_t> pid, remote_port, line_num, xid, query_id, leader_pid;
+  bool truncated = false;
+  /// Instance name given by a wrapper (CloudNativePG pod, Cloud SQL database id);
+  /// overrides Instance::name when set.
+  std::string instance_name;
+
+  /// Empties every field, keeping the strings' capacity (events are reused).
+  void clear();
+};
+
+/// Sets a text field, dropping PostgreSQL's "[unknown]" placeholder.
+inline void set_text(std::string& field, const char* p, size_t n) {
+  if (n == 9 && std::string(p, n) == "[unknown]") {
+    field.clear();
+    return;
+  }
+  field.assign(p, n);
+}
+
+/// Renders `instance` as the JSON object that every event line carries.
+std::string instance_json(const Instance& instance);
+
+/// Appends one NDJSON line (with its '\n') for `ev` to `out`. All strings in
+/// `ev` must already be valid UTF-8 (see utf8.hpp); `instance` is the object
+/// made by instance_json().
+void write_event(const Event& ev, const std::string& instance, std::string* out);
+
+}  // namespace pgtail
