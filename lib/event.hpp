@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include <rapidjson/stringbuffer.h>
+
 namespace pgtail {
 
 /// Where the events come from; rendered once, since it is the same on every line.
@@ -47,9 +49,20 @@ inline void set_text(std::string& field, const char* p, size_t n) {
 /// Renders `instance` as the JSON object that every event line carries.
 std::string instance_json(const Instance& instance);
 
-/// Appends one NDJSON line (with its '\n') for `ev` to `out`. All strings in
-/// `ev` must already be valid UTF-8 (see utf8.hpp); `instance` is the object
-/// made by instance_json().
-void write_event(const Event& ev, const std::string& instance, std::string* out);
+/// Renders events as NDJSON lines. The instance object is the same on every
+/// line, so it is rendered once, not per event.
+class EventWriter {
+ public:
+  explicit EventWriter(Instance instance);
+  /// Appends one line (with its '\n') for `ev` to `out`. All strings in `ev`
+  /// must already be valid UTF-8 (see utf8.hpp).
+  void write(const Event& ev, std::string* out);
+
+ private:
+  const std::string& instance_for(const Event& ev);
+  Instance instance_;
+  std::string json_, named_, named_json_, scratch_;
+  rapidjson::StringBuffer buf_;
+};
 
 }  // namespace pgtail

@@ -1,0 +1,159 @@
+#include "detect.hpp"
+
+#include <utility>
+
+#include "csvlog.hpp"
+#include "jsonlog.hpp"
+#include "prefix.hpp"
+#include "syslog.hpp"
+
+namespace pgtail {
+
+const char* format_name(Format f) {
+  switch (f) {
+    case Format::kAuto: return "auto";
+    case Format::kStderr: return "stderr";
+    case Format::kCsvlog: return "csvlog";
+    case Format::kJsonlog: return "jsonlog";
+    case Format::kSyslog: return "syslog";
+  }
+  return "?";
+}
+
+bool parse_format(std::string_view name, Format* f) {
+  for (Format c : {Format::kAuto, Format::kStderr, Format::kCsvlog, Format::kJsonlog, Format::kSyslog})
+    if (name == format_name(c)) {
+      *f = c;
+      return true;
+    }
+  return false;
+}
+
+const std::vector<KnownPrefix>& known_prefixes() {
+  static const std::vector<KnownPrefix> kKnown = {
+      {"%m [%p] %q%u@%d ", "Debian's default"},
+      {"%m [%p] ", "PostgreSQL's default"},
+      {"%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ", "pgBadger's recommended"},
+      {"%t:%r:%u@%d:[%p]:", "Amazon RDS"},
+      {"%t [%p-%l] %q%u@%d ", "older Debian and Ubuntu default"},
+      {"%m [%p-%l] %q%u@%d ", "Ubuntu with milliseconds"},
+      {"< %m >", "Red Hat's older default"},
+      {"%t [%p]: [%l-1] user=%u,db=%d,host=%h,app=%a ", "pgBadger-style with host"},
+      {"%t [%p]: db=%d,user=%u,app=%a,client=%h ", "pgBadger-style without line numbers"},
+      {"%t [%p]: [%l-1] [%x] usr=%u,db=%d,appli=%a ", "pgBadger-style with xid"},
+      {"%m [%p] [queryid=%Q] %q%u@%d ", "Debian's with query id"},
+      {"%m [%p] user=%u,db=%d ", "user and database"},
+      {"%m [%p] %q[%l-1] user=%u,db=%d,app=%a,client=%h ", "pgBadger-style with milliseconds"},
+      {"%t [%p]: [%l-1] user=%u,db=%d ", "pgBadger-style, user and database"},
+      {"%t:%h:%u@%d:[%p]:", "Amazon RDS without port"},
+      {"[%p]: [%l-1] db=%d,user=%u ", "Google Cloud SQL"},
+      {"db=%d,user=%u,app=%a,client=%h ", "syslog, pgBadger-style"},
+      {"user=%u,db=%d,app=%a,client=%h ", "syslog, pgBadger-style"},
+      {"%m %p ", "time and pid"},
+      {"%t ", "time only"},
+      {"%m ", "time with milliseconds only"},
+      {"", "empty"},
+  };
+  return kKnown;
+}
+
+namespace {
+
+/// How well a prefix reads `texts`: the lines it matches (a prefix and a
+/// severity word), then how much literal text of it they contain — a loose
+/// prefix whose free field swallowed "host=,app=" scores lower than the one
+/// that spells those out.
+std::pair<size_t, size_t> score(const Prefix& prefix, const std::vector<std::string_view>& texts,
+                                ZoneResolver& zones) {
+  PrefixMatcher matcher(prefix, zones);
+  Event ev;
+  PrefixMatch m;
+  std::pair<size_t, size_t> s{0, 0};
+  for (std::string_view t : texts) {
+    ev.clear();
+    if (!matcher.match(t, &ev, &m, nullptr)) continue;
+    ++s.first;
+    s.second += matcher.literal_bytes();
+  }
+  return s;
+}
+
+/// Picks the known prefix that reads most lines, most specifically; on a tie the
+/// one listed first (the list puts the common ones first).
+bool pick_prefix(const std::vector<std::string_view>& texts, ZoneResolver& zones, std::string* spec,
+                 std::string* name) {
+  std::pair<size_t, size_t> best{0, 0};
+  for (const KnownPrefix& k : known_prefixes()) {
+    Prefix p;
+    std::string err;
+    if (!Prefix::compile(k.spec, &p, &err)) continue;
+    std::pair<size_t, size_t> s = score(p, texts, zones);
+    if (s > best) {
+      best = s;
+      *spec = k.spec;
+      *name = k.name;
+    }
+  }
+  // Most primary lines must fit: a wrong prefix would turn entries into raw lines.
+  return best.first > 0 && best.first * 2 >= texts.size();
+}
+
+std::string quoted(const std::string& s) { return "'" + s + "'"; }
+
+}  // namespace
+
+Detection detect(const std::vector<std::string>& lines, Format format, const std::string* prefix,
+                 ZoneResolver& zones) {
+  Detection d;
+  std::string_view first;
+  for (const std::string& l : lines)
+    if (!l.empty()) {
+      first = l;
+      break;
+    }
+  SyslogLine sl;
+  if (format == Format::kAuto) {
+    if (first.empty()) {
+      d.advice = "no input to recognise: pass --format";
+      return d;
+    }
+    if (looks_like_jsonlog(first)) format = Format::kJsonlog;
+    else if (looks_like_csvlog(first)) format = Format::kCsvlog;
+    else if (parse_syslog_line(first, &sl)) format = Format::kSyslog;
+    else format = Format::kStderr;
+  }
+  d.format = format;
+  d.description = format_name(format);
+  if (format == Format::kCsvlog || format == Format::kJsonlog) return d;
+
+  // The texts that start with a prefix: primary lines, not continuations.
+  std::vector<std::string_view> texts;
+  for (const std::string& l : lines) {
+    std::string_view t = l;
+    if (format == Format::kSyslog) {
+      if (!parse_syslog_line(l, &sl) || sl.chunk > 1) continue;
+      t = sl.text;
+    }
+    if (t.empty() || t[0] == '\t' || t[0] == ' ') continue;
+    texts.push_back(t);
+  }
+  if (prefix) {
+    d.prefix = *prefix;
+    d.description += ", log_line_prefix " + quoted(*prefix);
+    return d;
+  }
+  std::string name;
+  if (texts.empty() || !pick_prefix(texts, zones, &d.prefix, &name)) {
+    d.format = Format::kAuto;
+    d.advice = std::string("cannot recognise the log_line_prefix") +
+               (format == Format::kSyslog ? " inside the syslog lines" : "") +
+               ": pass --prefix with the server's log_line_prefix, or --prefix-from postgresql.conf";
+    if (format == Format::kStderr)
+      d.advice += " (or --format csvlog, jsonlog or syslog if it is one of those)";
+    return d;
+  }
+  d.description += ", log_line_prefix " + quoted(d.prefix) + " (" + name + ")";
+  return d;
+}
+
+}  // namespace pgtail

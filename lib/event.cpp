@@ -1,0 +1,139 @@
+#include "event.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "timestamp.hpp"
+
+namespace pgtail {
+
+void Event::clear() {
+  type = Type::kLogEntry;
+  time_ms.reset();
+  for (std::string* s : {&level, &sqlstate, &message, &detail, &hint, &context,
+                         &statement, &query, &location, &user, &database,
+                         &application, &remote_host, &local_address, &session_id,
+                         &command_tag, &vxid, &backend_type, &instance_name})
+    s->clear();
+  session_start_ms.reset();
+  pid.reset();
+  remote_port.reset();
+  line_num.reset();
+  xid.reset();
+  query_id.reset();
+  leader_pid.reset();
+  truncated = false;
+}
+
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void put(JsonWriter& w, const char* key, const std::string& value) {
+  if (value.empty()) return;
+  w.Key(key);
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void put(JsonWriter& w, const char* key, const std::optional<int64_t>& value) {
+  if (!value) return;
+  w.Key(key);
+  w.Int64(*value);
+}
+
+void put_time(JsonWriter& w, const char* key, const std::optional<int64_t>& ms,
+              bool with_ms, std::string* scratch) {
+  if (!ms) return;
+  scratch->clear();
+  if (with_ms)
+    append_rfc3339_ms(*ms, scratch);
+  else
+    append_rfc3339_s(*ms, scratch);
+  w.Key(key);
+  w.String(scratch->data(), static_cast<rapidjson::SizeType>(scratch->size()));
+}
+
+void write_instance(JsonWriter& w, const Instance& in) {
+  w.StartObject();
+  put(w, "id", in.id);
+  put(w, "name", in.name);
+  put(w, "host", in.host);
+  put(w, "port", in.port);
+  put(w, "cluster", in.cluster);
+  put(w, "version", in.version);
+  put(w, "data_dir", in.data_dir);
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string instance_json(const Instance& instance) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  write_instance(w, instance);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+EventWriter::EventWriter(Instance instance)
+    : instance_(std::move(instance)), json_(instance_json(instance_)) {}
+
+const std::string& EventWriter::instance_for(const Event& ev) {
+  if (ev.instance_name.empty() || ev.instance_name == instance_.name) return json_;
+  if (ev.instance_name != named_) {
+    // A wrapper named the instance (a pod, a Cloud SQL database): cache the
+    // object for that name, since a stream rarely changes it.
+    Instance named = instance_;
+    named.name = named_ = ev.instance_name;
+    named_json_ = instance_json(named);
+  }
+  return named_json_;
+}
+
+void EventWriter::write(const Event& ev, std::string* out) {
+  buf_.Clear();
+  JsonWriter w(buf_);
+  w.StartObject();
+  put_time(w, "timestamp", ev.time_ms, true, &scratch_);
+  w.Key("instance");
+  const std::string& instance = instance_for(ev);
+  w.RawValue(instance.data(), instance.size(), rapidjson::kObjectType);
+  w.Key("event");
+  w.StartObject();
+  w.Key("type");
+  w.String(ev.type == Event::Type::kRaw ? "raw" : "log_entry");
+  put(w, "level", ev.level);
+  put(w, "sqlstate", ev.sqlstate);
+  put(w, "pid", ev.pid);
+  put(w, "message", ev.message);
+  put(w, "detail", ev.detail);
+  put(w, "hint", ev.hint);
+  put(w, "context", ev.context);
+  put(w, "statement", ev.statement);
+  put(w, "query", ev.query);
+  put(w, "location", ev.location);
+  put(w, "user", ev.user);
+  put(w, "database", ev.database);
+  put(w, "application", ev.application);
+  put(w, "remote_host", ev.remote_host);
+  put(w, "remote_port", ev.remote_port);
+  put(w, "local_address", ev.local_address);
+  put(w, "session_id", ev.session_id);
+  put(w, "line_num", ev.line_num);
+  put_time(w, "session_start", ev.session_start_ms, false, &scratch_);
+  put(w, "command_tag", ev.command_tag);
+  put(w, "vxid", ev.vxid);
+  put(w, "xid", ev.xid);
+  put(w, "backend_type", ev.backend_type);
+  put(w, "query_id", ev.query_id);
+  put(w, "leader_pid", ev.leader_pid);
+  if (ev.truncated) {
+    w.Key("truncated");
+    w.Bool(true);
+  }
+  w.EndObject();
+  w.EndObject();
+  out->append(buf_.GetString(), buf_.GetSize());
+  out->push_back('\n');
+}
+
+}  // namespace pgtail

@@ -1,0 +1,301 @@
+#include "log_parser.hpp"
+
+#include <time.h>
+
+#include "utf8.hpp"
+
+namespace pgtail {
+
+namespace {
+/// How much of an input detection looks at before it decides.
+constexpr size_t kDetectLines = 200;
+constexpr size_t kDetectBytes = 256 * 1024;
+/// Distinct warnings kept for de-duplication; past that, repeats are printed.
+constexpr size_t kMaxWarned = 1000;
+
+int month_of(std::string_view syslog_time) {
+  static const char kMonths[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  for (int m = 0; m < 12; ++m)
+    if (syslog_time.compare(0, 3, kMonths + 3 * m, 3) == 0) return m + 1;
+  return 0;
+}
+}  // namespace
+
+LogParser::LogParser(const ParseOptions& options, ZoneResolver& zones, Sink sink, Warn warn)
+    : options_(options),
+      zones_(zones),
+      sink_(std::move(sink)),
+      warn_(std::move(warn)),
+      assembler_(options.max_entry_bytes, options.idle_flush_ms, [this](const Event& ev) { emit(ev); }) {}
+
+void LogParser::begin(const std::string& name, int64_t mtime, bool live) {
+  name_ = name;
+  live_ = live;
+  log_clock_ = 0;
+  assembler_.set_ordered(!live);
+  line_no_ = 0;
+  time_t t = static_cast<time_t>(mtime);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  year_ = options_.year ? options_.year : tm.tm_year + 1900;
+  mtime_month_ = options_.year ? 0 : tm.tm_mon + 1;
+  last_month_ = 0;
+  format_ = options_.format;
+  bool need_prefix = format_ == Format::kAuto || format_ == Format::kStderr || format_ == Format::kSyslog;
+  detecting_ = format_ == Format::kAuto || (need_prefix && !options_.prefix);
+  detect_buf_.clear();
+  detect_bytes_ = 0;
+  if (!detecting_) {
+    Detection d;
+    d.format = format_;
+    if (options_.prefix) d.prefix = *options_.prefix;
+    std::string err;
+    Prefix::compile(d.prefix, &prefix_, &err);  // checked by the caller already
+    matcher_.reset(new PrefixMatcher(prefix_, zones_));
+  }
+  csv_.reset(new CsvlogReader(zones_, options_.max_entry_bytes));
+  json_.reset(new JsonlogReader(zones_, options_.max_entry_bytes));
+}
+
+void LogParser::warn(const std::string& what, bool once) {
+  if (once) {
+    if (warned_.count(what)) return;
+    if (warned_.size() < kMaxWarned) warned_.insert(what);
+  }
+  warn_(what);
+}
+
+void LogParser::emit(const Event& ev) {
+  if (ev.type == Event::Type::kRaw)
+    ++stats_.raw;
+  else
+    ++stats_.entries;
+  if (ev.truncated) ++stats_.truncated;
+  sink_(ev);
+}
+
+void LogParser::raw(std::string_view text, bool cut, std::optional<int64_t> time_ms) {
+  raw_.clear();
+  raw_.type = Event::Type::kRaw;
+  raw_.time_ms = time_ms;
+  raw_.message.assign(text.data(), text.size());
+  raw_.truncated = cut;
+  emit(raw_);
+}
+
+void LogParser::line(std::string_view bytes, bool cut, int64_t now_ms) {
+  ++stats_.lines;
+  ++line_no_;
+  if (!bytes.empty() && bytes.back() == '\r') bytes.remove_suffix(1);
+  if (!utf8_clean(bytes)) {
+    utf8_repair(bytes, &repaired_);
+    bytes = repaired_;
+    ++stats_.repaired;
+    warn(name_ + ":" + std::to_string(line_no_) + ": invalid UTF-8 or NUL bytes replaced with U+FFFD");
+  }
+  if (cut)
+    warn(name_ + ":" + std::to_string(line_no_) + ": line longer than " +
+         std::to_string(options_.max_entry_bytes) + " bytes cut (--max-entry-bytes)");
+  if (bytes.empty()) {
+    ++stats_.empty;
+    return;
+  }
+  if (detecting_) {
+    if (detect_buf_.empty()) detect_since_ = now_ms;
+    detect_buf_.push_back(Buffered{std::string(bytes), cut, line_no_});
+    detect_bytes_ += bytes.size();
+    if (detect_buf_.size() >= kDetectLines || detect_bytes_ >= kDetectBytes) decide(now_ms);
+    return;
+  }
+  process(bytes, cut, now_ms);
+}
+
+void LogParser::decide(int64_t now_ms) {
+  detecting_ = false;
+  std::vector<std::string> lines;
+  lines.reserve(detect_buf_.size());
+  for (const Buffered& b : detect_buf_) lines.push_back(b.text);
+  Detection d = detect(lines, options_.format, options_.prefix ? &*options_.prefix : nullptr, zones_);
+  format_ = d.format;
+  if (d.format == Format::kAuto) {
+    warn(name_ + ": " + d.advice + "; lines are kept as raw events");
+  } else {
+    if (!options_.quiet) warn(name_ + ": detected " + d.description);
+    std::string err;
+    Prefix::compile(d.prefix, &prefix_, &err);
+    matcher_.reset(new PrefixMatcher(prefix_, zones_));
+  }
+  uint64_t saved = line_no_;
+  std::vector<Buffered> buffered;
+  buffered.swap(detect_buf_);
+  for (const Buffered& b : buffered) {
+    line_no_ = b.line_no;
+    process(b.text, b.cut, now_ms);
+  }
+  line_no_ = saved;
+}
+
+void LogParser::process(std::string_view text, bool cut, int64_t now_ms) {
+  switch (format_) {
+    case Format::kStderr:
+      process_prefixed(text, cut, nullptr, now_ms);
+      break;
+    case Format::kSyslog:
+      process_syslog(text, cut, now_ms);
+      break;
+    case Format::kCsvlog: {
+      std::string err;
+      CsvlogReader::Result r = csv_->feed(text, &scratch_, &err);
+      if (r == CsvlogReader::Result::kNeedMore) break;
+      csv_result(r, err, cut);
+      // A line that broke the record before it may be a whole record itself.
+      if (r == CsvlogReader::Result::kError && (r = csv_->next(&scratch_, &err)) != CsvlogReader::Result::kNeedMore)
+        csv_result(r, err, cut);
+      break;
+    }
+    case Format::kJsonlog: {
+      std::string err;
+      if (!json_->parse(text, &scratch_, &err)) {
+        warn(name_ + ":" + std::to_string(line_no_) + ": " + err + "; kept as a raw event");
+        raw(text, cut);
+        break;
+      }
+      if (!err.empty()) warn(name_ + ": " + err, true);
+      if (cut) scratch_.truncated = true;
+      emit(scratch_);
+      break;
+    }
+    case Format::kAuto:
+      raw(text, cut);
+      break;
+  }
+}
+
+void LogParser::csv_result(CsvlogReader::Result r, const std::string& err, bool cut) {
+  if (!err.empty())
+    warn(name_ + ":" + std::to_string(csv_->record_line()) + ": " + err, r != CsvlogReader::Result::kError);
+  if (cut) scratch_.truncated = true;
+  emit(scratch_);
+}
+
+void LogParser::process_prefixed(std::string_view text, bool cut, const SyslogLine* sl, int64_t now_ms) {
+  std::optional<int64_t> pid;
+  if (sl && sl->pid >= 0) pid = sl->pid;
+  if (!live_) now_ms = log_clock_;
+  if (text[0] == '\t') {
+    if (!assembler_.add_continuation(pid, text.substr(1), true, now_ms)) raw(text, cut);
+    return;
+  }
+  scratch_.clear();
+  PrefixMatch m;
+  warning_.clear();
+  if (!matcher_->match(text, &scratch_, &m, &warning_)) {
+    // Continuation lines whose tab became spaces on the way (an editor, a
+    // log shipper) still belong to the entry before them.
+    if (text[0] == ' ' && assembler_.add_continuation(pid, text, true, live_ ? now_ms : log_clock_)) return;
+    int64_t t;
+    if (sl && syslog_time(*sl, &t))
+      raw(text, cut, t);
+    else
+      raw(text, cut);
+    return;
+  }
+  if (!warning_.empty()) warn(name_ + ":" + std::to_string(line_no_) + ": " + warning_, true);
+  if (!scratch_.pid) scratch_.pid = pid;
+  int64_t t;
+  if (!scratch_.time_ms && sl && syslog_time(*sl, &t)) scratch_.time_ms = t;
+  now_ms = clock(scratch_, now_ms);
+  std::string_view body = text.substr(m.text_start);
+  if (m.word != Word::kLevel) {
+    if (!assembler_.add_field(scratch_.pid, m.word, body, now_ms)) raw(text, cut);
+    return;
+  }
+  scratch_.level = level_name(m.level);
+  scratch_.message.assign(body.data(), body.size());
+  if (cut) scratch_.truncated = true;
+  assembler_.start(&scratch_, now_ms);
+}
+
+int64_t LogParser::clock(const Event& ev, int64_t now_ms) {
+  if (live_) return now_ms;
+  if (ev.time_ms && *ev.time_ms > log_clock_) {
+    log_clock_ = *ev.time_ms;
+    assembler_.flush_idle(log_clock_);
+  }
+  return log_clock_;
+}
+
+bool LogParser::syslog_time(const SyslogLine& sl, int64_t* ms) {
+  std::string err;
+  if (sl.iso_time) return parse_iso8601(sl.time, ms);
+  int month = month_of(sl.time);
+  if (last_month_ == 0 && mtime_month_ && month > mtime_month_) --year_;  // began last year
+  if (last_month_ && month + 6 < last_month_) ++year_;                   // December -> January
+  last_month_ = month;
+  if (parse_syslog_timestamp(sl.time, year_, zones_, ms, &err)) return true;
+  warn(name_ + ":" + std::to_string(line_no_) + ": " + err, true);
+  return false;
+}
+
+void LogParser::process_syslog(std::string_view line, bool cut, int64_t now_ms) {
+  SyslogLine sl;
+  if (!parse_syslog_line(line, &sl)) {
+    raw(line, cut);
+    return;
+  }
+  if (sl.tag.compare(0, 8, "postgres") != 0 && sl.tag.compare(0, 10, "postmaster") != 0) {
+    ++stats_.other;  // another program's line in a shared syslog file
+    return;
+  }
+  std::string_view text = syslog_unescape(sl.text, &unescaped_);
+  if (text.empty()) {
+    ++stats_.empty;
+    return;
+  }
+  std::optional<int64_t> pid;
+  if (sl.pid >= 0) pid = sl.pid;
+  if (sl.chunk > 1 && text[0] != '\t') {
+    // A later line of message N: a new prefixed DETAIL/HINT/... line, the rest
+    // of a long line the server split (it starts with the space it split at),
+    // or a message line that lost its tab on the way.
+    scratch_.clear();
+    PrefixMatch m;
+    if (text[0] != ' ' && matcher_->match(text, &scratch_, &m, nullptr)) {
+      process_prefixed(text, cut, &sl, now_ms);
+      return;
+    }
+    if (!assembler_.add_continuation(pid, text, text[0] != ' ', live_ ? now_ms : log_clock_))
+      raw(line, cut);
+    return;
+  }
+  process_prefixed(text, cut, &sl, now_ms);
+}
+
+void LogParser::tick(int64_t now_ms) {
+  if (!live_) return;
+  if (detecting_ && !detect_buf_.empty() && now_ms - detect_since_ >= options_.idle_flush_ms)
+    decide(now_ms);
+  assembler_.flush_idle(now_ms);
+}
+
+void LogParser::end(int64_t now_ms) {
+  if (detecting_ && !detect_buf_.empty()) decide(now_ms);
+  detecting_ = false;
+  if (format_ == Format::kCsvlog && csv_) {
+    std::string err;
+    CsvlogReader::Result r;
+    while ((r = csv_->finish(&scratch_, &err)) != CsvlogReader::Result::kNeedMore) csv_result(r, err, false);
+  }
+  assembler_.flush_all();
+}
+
+int64_t LogParser::next_deadline() const {
+  int64_t d = assembler_.next_deadline();
+  if (detecting_ && !detect_buf_.empty()) {
+    int64_t t = detect_since_ + options_.idle_flush_ms;
+    if (d < 0 || t < d) d = t;
+  }
+  return d;
+}
+
+}  // namespace pgtail

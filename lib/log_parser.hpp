@@ -1,0 +1,111 @@
+#pragma once
+/// The whole of pg-parse's work on one input stream: format detection, the
+/// per-format line parsers, entry assembly, raw lines, UTF-8 repair, counts.
+/// The tool's main only reads lines and writes what comes out of the sink.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "csvlog.hpp"
+#include "detect.hpp"
+#include "entry_assembler.hpp"
+#include "event.hpp"
+#include "jsonlog.hpp"
+#include "prefix.hpp"
+#include "syslog.hpp"
+#include "timestamp.hpp"
+
+namespace pgtail {
+
+struct ParseOptions {
+  Format format = Format::kAuto;
+  std::optional<std::string> prefix;  ///< --prefix / --prefix-from; else detected
+  int year = 0;                       ///< syslog year (--year); 0: from the file's time
+  int64_t idle_flush_ms = 50;
+  size_t max_entry_bytes = 1 << 20;
+  bool quiet = false;                 ///< no "detected ..." notes
+};
+
+struct ParseStats {
+  uint64_t lines = 0, entries = 0, raw = 0, truncated = 0, repaired = 0, empty = 0;
+  uint64_t other = 0;  ///< syslog lines of other programs, skipped
+};
+
+class LogParser {
+ public:
+  using Sink = std::function<void(const Event&)>;
+  /// Receives one diagnostic (without the program name), e.g.
+  /// "app.log:12: invalid UTF-8 replaced with U+FFFD".
+  using Warn = std::function<void(const std::string&)>;
+
+  LogParser(const ParseOptions& options, ZoneResolver& zones, Sink sink, Warn warn);
+
+  /// Starts an input: `name` in messages, `mtime` (seconds) for syslog's year.
+  /// A `live` input (a pipe, a terminal) measures --idle-flush in wall time,
+  /// the now_ms passed in; a file in the log's own time, so that reading a
+  /// file gives the same entries, in the same order, however fast it is read.
+  void begin(const std::string& name, int64_t mtime, bool live);
+  /// One physical line without its '\n', as read (any bytes); `cut` when the
+  /// reader dropped its tail.
+  void line(std::string_view bytes, bool cut, int64_t now_ms);
+  /// Completes what has waited long enough (call when input is idle).
+  void tick(int64_t now_ms);
+  /// Ends the input: everything pending is completed.
+  void end(int64_t now_ms);
+  /// When tick() next has work (monotonic ms), or -1.
+  int64_t next_deadline() const;
+
+  const ParseStats& stats() const { return stats_; }
+
+ private:
+  struct Buffered {
+    std::string text;
+    bool cut;
+    uint64_t line_no;
+  };
+  void decide(int64_t now_ms);
+  void process(std::string_view text, bool cut, int64_t now_ms);
+  void process_prefixed(std::string_view text, bool cut, const SyslogLine* sl, int64_t now_ms);
+  void csv_result(CsvlogReader::Result r, const std::string& err, bool cut);
+  void process_syslog(std::string_view text, bool cut, int64_t now_ms);
+  bool syslog_time(const SyslogLine& sl, int64_t* ms);
+  int64_t clock(const Event& ev, int64_t now_ms);
+  void emit(const Event& ev);
+  void raw(std::string_view text, bool cut, std::optional<int64_t> time_ms = std::nullopt);
+  void warn(const std::string& what, bool once = false);
+
+  ParseOptions options_;
+  ZoneResolver& zones_;
+  Sink sink_;
+  Warn warn_;
+  EntryAssembler assembler_;
+  ParseStats stats_;
+
+  std::string name_;
+  uint64_t line_no_ = 0;
+  int year_ = 0, mtime_month_ = 0, last_month_ = 0;
+  bool live_ = true;
+  int64_t log_clock_ = 0;  ///< latest log time seen (ms), the clock of a file
+
+  bool detecting_ = false;
+  std::vector<Buffered> detect_buf_;
+  size_t detect_bytes_ = 0;
+  int64_t detect_since_ = 0;
+
+  Format format_ = Format::kAuto;  ///< kAuto after detection failed: all raw
+  Prefix prefix_;
+  std::unique_ptr<PrefixMatcher> matcher_;
+  std::unique_ptr<CsvlogReader> csv_;
+  std::unique_ptr<JsonlogReader> json_;
+
+  Event scratch_, raw_;
+  std::string repaired_, unescaped_, warning_;
+  std::set<std::string> warned_;
+};
+
+}  // namespace pgtail
