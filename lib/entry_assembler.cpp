@@ -43,7 +43,7 @@ void EntryAssembler::complete(Slot* s) {
   if (newest_ == s) newest_ = nullptr;
   s->state = State::kDone;
   if (!ordered_) {
-    sink_(s->ev);
+    sink_(*s->ev);
     order_.erase(std::find(order_.begin(), order_.end(), s));
     release(s);
   }
@@ -53,13 +53,13 @@ void EntryAssembler::drain() {
   while (!order_.empty() && order_.front()->state == State::kDone) {
     Slot* s = order_.front();
     order_.pop_front();
-    sink_(s->ev);
+    sink_(*s->ev);
     release(s);
   }
 }
 
-void EntryAssembler::start(Event* ev, int64_t now_ms) {
-  int64_t key = ev->pid ? *ev->pid : kNoPid;
+void EntryAssembler::start(std::unique_ptr<Event>* ev, int64_t now_ms) {
+  int64_t key = (*ev)->pid ? *(*ev)->pid : kNoPid;
   if (Slot* old = find(key)) complete(old);
   Slot* s = take_slot();
   std::swap(s->ev, *ev);
@@ -69,12 +69,12 @@ void EntryAssembler::start(Event* ev, int64_t now_ms) {
   by_key_[key] = s;
   if (now_ms + idle_ms_ < due_) due_ = now_ms + idle_ms_;
   newest_ = s;
-  s->last_field = &s->ev.message;
-  s->bytes = s->ev.message.size();
+  s->last_field = &s->ev->message;
+  s->bytes = s->ev->message.size();
   if (s->bytes > max_bytes_) {
-    s->ev.message.resize(utf8_cut(s->ev.message, max_bytes_));
-    s->ev.truncated = true;
-    s->bytes = s->ev.message.size();
+    s->ev->message.resize(utf8_cut(s->ev->message, max_bytes_));
+    s->ev->truncated = true;
+    s->bytes = s->ev->message.size();
   }
   drain();
 }
@@ -82,7 +82,7 @@ void EntryAssembler::start(Event* ev, int64_t now_ms) {
 void EntryAssembler::append(Slot* s, std::string* field, std::string_view text, bool newline) {
   s->last_field = field;
   newest_ = s;
-  if (s->ev.truncated) return;
+  if (s->ev->truncated) return;
   bool sep = newline && !field->empty();
   size_t need = text.size() + (sep ? 1 : 0);
   if (s->bytes + need > max_bytes_) {
@@ -93,7 +93,7 @@ void EntryAssembler::append(Slot* s, std::string* field, std::string_view text, 
     }
     field->append(text.data(), utf8_cut(text, room));
     s->bytes = max_bytes_;
-    s->ev.truncated = true;
+    s->ev->truncated = true;
     return;
   }
   if (sep) field->push_back('\n');
@@ -105,7 +105,7 @@ bool EntryAssembler::add_field(const std::optional<int64_t>& pid, Word word, std
                                int64_t now_ms) {
   Slot* s = find(pid ? *pid : kNoPid);
   if (!s) return false;
-  Event& ev = s->ev;
+  Event& ev = *s->ev;
   std::string* field;
   switch (word) {
     case Word::kDetail: field = &ev.detail; break;

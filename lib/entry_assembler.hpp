@@ -15,6 +15,7 @@
 #include <deque>
 #include <unordered_map>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,10 +35,11 @@ class EntryAssembler {
   /// Hand entries on in the order they began (set before the first line).
   void set_ordered(bool ordered) { ordered_ = ordered; }
 
-  /// A primary line: `ev` holds its prefix fields, level and message. Any
-  /// entry pending for the same process is completed first. `ev` is swapped
-  /// into the assembler (the caller gets back a stale Event to clear).
-  void start(Event* ev, int64_t now_ms);
+  /// A primary line: `*ev` holds its prefix fields, level and message. Any
+  /// entry pending for the same process is completed first. The event is
+  /// taken over; the caller gets back a stale one to clear and reuse (a
+  /// pointer swap: events keep their strings' capacity from line to line).
+  void start(std::unique_ptr<Event>* ev, int64_t now_ms);
 
   /// A DETAIL/HINT/... line of process `pid` (unset: no %p in the prefix).
   /// Returns false when no entry of that process is pending: the caller keeps
@@ -62,7 +64,7 @@ class EntryAssembler {
  private:
   enum class State : unsigned char { kFree, kPending, kDone };
   struct Slot {
-    Event ev;
+    std::unique_ptr<Event> ev = std::make_unique<Event>();
     int64_t key = 0;
     int64_t last_ms = 0;
     size_t bytes = 0;

@@ -1,5 +1,7 @@
 #include "event.hpp"
 
+#include <climits>
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -29,28 +31,47 @@ namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void put(JsonWriter& w, const char* key, const std::string& value) {
+// Keys are string literals: their length is known at compile time, which
+// spares the writer a strlen per key per line.
+template <size_t N>
+void put(JsonWriter& w, const char (&key)[N], const std::string& value) {
   if (value.empty()) return;
-  w.Key(key);
+  w.Key(key, N - 1);
   w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
-void put(JsonWriter& w, const char* key, const std::optional<int64_t>& value) {
+template <size_t N>
+void put(JsonWriter& w, const char (&key)[N], const std::optional<int64_t>& value) {
   if (!value) return;
-  w.Key(key);
+  w.Key(key, N - 1);
   w.Int64(*value);
 }
 
-void put_time(JsonWriter& w, const char* key, const std::optional<int64_t>& ms,
-              bool with_ms, std::string* scratch) {
+/// Times are written as raw JSON: their text never needs escaping, and this
+/// spares the writer's character-by-character scan on every line.
+/// Consecutive lines often share a time: the text of the last one is kept.
+struct TimeText {
+  int64_t ms = INT64_MIN;
+  bool with_ms = false;
+  std::string text;
+};
+
+template <size_t N>
+void put_time(JsonWriter& w, const char (&key)[N], const std::optional<int64_t>& ms, bool with_ms,
+              TimeText* cache) {
   if (!ms) return;
-  scratch->clear();
-  if (with_ms)
-    append_rfc3339_ms(*ms, scratch);
-  else
-    append_rfc3339_s(*ms, scratch);
-  w.Key(key);
-  w.String(scratch->data(), static_cast<rapidjson::SizeType>(scratch->size()));
+  if (cache->ms != *ms || cache->with_ms != with_ms) {
+    cache->ms = *ms;
+    cache->with_ms = with_ms;
+    cache->text.assign(1, '"');
+    if (with_ms)
+      append_rfc3339_ms(*ms, &cache->text);
+    else
+      append_rfc3339_s(*ms, &cache->text);
+    cache->text.push_back('"');
+  }
+  w.Key(key, N - 1);
+  w.RawValue(cache->text.data(), cache->text.size(), rapidjson::kStringType);
 }
 
 void write_instance(JsonWriter& w, const Instance& in) {
@@ -89,18 +110,22 @@ const std::string& EventWriter::instance_for(const Event& ev) {
   return named_json_;
 }
 
-void EventWriter::write(const Event& ev, std::string* out) {
-  buf_.Clear();
-  JsonWriter w(buf_);
+void EventWriter::write(const Event& ev, rapidjson::StringBuffer* out) {
+  static thread_local TimeText time_cache, start_cache;
+  JsonWriter& w = writer_;
+  w.Reset(*out);
   w.StartObject();
-  put_time(w, "timestamp", ev.time_ms, true, &scratch_);
-  w.Key("instance");
+  put_time(w, "timestamp", ev.time_ms, true, &time_cache);
+  w.Key("instance", 8);
   const std::string& instance = instance_for(ev);
   w.RawValue(instance.data(), instance.size(), rapidjson::kObjectType);
-  w.Key("event");
+  w.Key("event", 5);
   w.StartObject();
-  w.Key("type");
-  w.String(ev.type == Event::Type::kRaw ? "raw" : "log_entry");
+  w.Key("type", 4);
+  if (ev.type == Event::Type::kRaw)
+    w.String("raw", 3);
+  else
+    w.String("log_entry", 9);
   put(w, "level", ev.level);
   put(w, "sqlstate", ev.sqlstate);
   put(w, "pid", ev.pid);
@@ -119,7 +144,7 @@ void EventWriter::write(const Event& ev, std::string* out) {
   put(w, "local_address", ev.local_address);
   put(w, "session_id", ev.session_id);
   put(w, "line_num", ev.line_num);
-  put_time(w, "session_start", ev.session_start_ms, false, &scratch_);
+  put_time(w, "session_start", ev.session_start_ms, false, &start_cache);
   put(w, "command_tag", ev.command_tag);
   put(w, "vxid", ev.vxid);
   put(w, "xid", ev.xid);
@@ -127,13 +152,12 @@ void EventWriter::write(const Event& ev, std::string* out) {
   put(w, "query_id", ev.query_id);
   put(w, "leader_pid", ev.leader_pid);
   if (ev.truncated) {
-    w.Key("truncated");
+    w.Key("truncated", 9);
     w.Bool(true);
   }
   w.EndObject();
   w.EndObject();
-  out->append(buf_.GetString(), buf_.GetSize());
-  out->push_back('\n');
+  out->Put('\n');
 }
 
 }  // namespace pgtail

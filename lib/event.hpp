@@ -6,6 +6,7 @@
 #include <string>
 
 #include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 namespace pgtail {
 
@@ -56,13 +57,14 @@ class EventWriter {
   explicit EventWriter(Instance instance);
   /// Appends one line (with its '\n') for `ev` to `out`. All strings in `ev`
   /// must already be valid UTF-8 (see utf8.hpp).
-  void write(const Event& ev, std::string* out);
+  void write(const Event& ev, rapidjson::StringBuffer* out);
 
  private:
   const std::string& instance_for(const Event& ev);
   Instance instance_;
-  std::string json_, named_, named_json_, scratch_;
-  rapidjson::StringBuffer buf_;
+  std::string json_, named_, named_json_;
+  /// Kept from line to line: a Writer allocates its nesting stack on first use.
+  rapidjson::Writer<rapidjson::StringBuffer> writer_;
 };
 
 }  // namespace pgtail

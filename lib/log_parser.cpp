@@ -145,24 +145,24 @@ void LogParser::process(std::string_view text, bool cut, int64_t now_ms) {
       break;
     case Format::kCsvlog: {
       std::string err;
-      CsvlogReader::Result r = csv_->feed(text, &scratch_, &err);
+      CsvlogReader::Result r = csv_->feed(text, scratch_.get(), &err);
       if (r == CsvlogReader::Result::kNeedMore) break;
       csv_result(r, err, cut);
       // A line that broke the record before it may be a whole record itself.
-      if (r == CsvlogReader::Result::kError && (r = csv_->next(&scratch_, &err)) != CsvlogReader::Result::kNeedMore)
+      if (r == CsvlogReader::Result::kError && (r = csv_->next(scratch_.get(), &err)) != CsvlogReader::Result::kNeedMore)
         csv_result(r, err, cut);
       break;
     }
     case Format::kJsonlog: {
       std::string err;
-      if (!json_->parse(text, &scratch_, &err)) {
+      if (!json_->parse(text, scratch_.get(), &err)) {
         warn(name_ + ":" + std::to_string(line_no_) + ": " + err + "; kept as a raw event");
         raw(text, cut);
         break;
       }
       if (!err.empty()) warn(name_ + ": " + err, true);
-      if (cut) scratch_.truncated = true;
-      emit(scratch_);
+      if (cut) scratch_->truncated = true;
+      emit(*scratch_);
       break;
     }
     case Format::kAuto:
@@ -174,8 +174,8 @@ void LogParser::process(std::string_view text, bool cut, int64_t now_ms) {
 void LogParser::csv_result(CsvlogReader::Result r, const std::string& err, bool cut) {
   if (!err.empty())
     warn(name_ + ":" + std::to_string(csv_->record_line()) + ": " + err, r != CsvlogReader::Result::kError);
-  if (cut) scratch_.truncated = true;
-  emit(scratch_);
+  if (cut) scratch_->truncated = true;
+  emit(*scratch_);
 }
 
 void LogParser::process_prefixed(std::string_view text, bool cut, const SyslogLine* sl, int64_t now_ms) {
@@ -186,10 +186,10 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const SyslogLi
     if (!assembler_.add_continuation(pid, text.substr(1), true, now_ms)) raw(text, cut);
     return;
   }
-  scratch_.clear();
+  scratch_->clear();
   PrefixMatch m;
   warning_.clear();
-  if (!matcher_->match(text, &scratch_, &m, &warning_)) {
+  if (!matcher_->match(text, scratch_.get(), &m, &warning_)) {
     // Continuation lines whose tab became spaces on the way (an editor, a
     // log shipper) still belong to the entry before them.
     if (text[0] == ' ' && assembler_.add_continuation(pid, text, true, live_ ? now_ms : log_clock_)) return;
@@ -201,18 +201,18 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const SyslogLi
     return;
   }
   if (!warning_.empty()) warn(name_ + ":" + std::to_string(line_no_) + ": " + warning_, true);
-  if (!scratch_.pid) scratch_.pid = pid;
+  if (!scratch_->pid) scratch_->pid = pid;
   int64_t t;
-  if (!scratch_.time_ms && sl && syslog_time(*sl, &t)) scratch_.time_ms = t;
-  now_ms = clock(scratch_, now_ms);
+  if (!scratch_->time_ms && sl && syslog_time(*sl, &t)) scratch_->time_ms = t;
+  now_ms = clock(*scratch_, now_ms);
   std::string_view body = text.substr(m.text_start);
   if (m.word != Word::kLevel) {
-    if (!assembler_.add_field(scratch_.pid, m.word, body, now_ms)) raw(text, cut);
+    if (!assembler_.add_field(scratch_->pid, m.word, body, now_ms)) raw(text, cut);
     return;
   }
-  scratch_.level = level_name(m.level);
-  scratch_.message.assign(body.data(), body.size());
-  if (cut) scratch_.truncated = true;
+  scratch_->level = level_name(m.level);
+  scratch_->message.assign(body.data(), body.size());
+  if (cut) scratch_->truncated = true;
   assembler_.start(&scratch_, now_ms);
 }
 
@@ -258,9 +258,9 @@ void LogParser::process_syslog(std::string_view line, bool cut, int64_t now_ms) 
     // A later line of message N: a new prefixed DETAIL/HINT/... line, the rest
     // of a long line the server split (it starts with the space it split at),
     // or a message line that lost its tab on the way.
-    scratch_.clear();
+    scratch_->clear();
     PrefixMatch m;
-    if (text[0] != ' ' && matcher_->match(text, &scratch_, &m, nullptr)) {
+    if (text[0] != ' ' && matcher_->match(text, scratch_.get(), &m, nullptr)) {
       process_prefixed(text, cut, &sl, now_ms);
       return;
     }
@@ -284,7 +284,7 @@ void LogParser::end(int64_t now_ms) {
   if (format_ == Format::kCsvlog && csv_) {
     std::string err;
     CsvlogReader::Result r;
-    while ((r = csv_->finish(&scratch_, &err)) != CsvlogReader::Result::kNeedMore) csv_result(r, err, false);
+    while ((r = csv_->finish(scratch_.get(), &err)) != CsvlogReader::Result::kNeedMore) csv_result(r, err, false);
   }
   assembler_.flush_all();
 }

@@ -103,7 +103,8 @@ class LogParser {
   std::unique_ptr<CsvlogReader> csv_;
   std::unique_ptr<JsonlogReader> json_;
 
-  Event scratch_, raw_;
+  std::unique_ptr<Event> scratch_ = std::make_unique<Event>();  ///< the line being read
+  Event raw_;
   std::string repaired_, unescaped_, warning_;
   std::set<std::string> warned_;
 };

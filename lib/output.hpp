@@ -4,15 +4,18 @@
 /// reported, and the tool exits 74.
 #include <string>
 
+#include <rapidjson/stringbuffer.h>
+
 namespace pgtail {
 
 class Output {
  public:
-  explicit Output(int fd = 1) : fd_(fd) { buf_.reserve(kFlushAt + 4096); }
-  /// The buffer to append lines to; call maybe_flush() after each line.
-  std::string* buffer() { return &buf_; }
+  explicit Output(int fd = 1) : fd_(fd) { buf_.Reserve(kFlushAt + 4096); }
+  /// The buffer that EventWriter appends lines to (JSON is written straight
+  /// into it, not copied); call maybe_flush() after each line.
+  rapidjson::StringBuffer* buffer() { return &buf_; }
   void maybe_flush() {
-    if (buf_.size() >= kFlushAt) flush();
+    if (buf_.GetSize() >= kFlushAt) flush();
   }
   /// Writes out what is buffered. False (once failed, always) on error.
   bool flush();
@@ -22,7 +25,8 @@ class Output {
  private:
   static constexpr size_t kFlushAt = 64 * 1024;
   int fd_;
-  std::string buf_, error_;
+  rapidjson::StringBuffer buf_;
+  std::string error_;
 };
 
 }  // namespace pgtail
