@@ -77,8 +77,8 @@ bench: deps all
 
 # The main job on bundled real data.
 demo: deps all
-	@echo "== pg-parse examples/postgresql-15-main.log (first 5 events)" >&2
-	@$(BUILD)/bin/pg-parse --stats examples/postgresql-15-main.log | head -n 5
+	@echo "== $(BUILD)/bin/pg-parse --stats examples/postgresql-15-main.log" >&2
+	@$(BUILD)/bin/pg-parse --stats examples/postgresql-15-main.log
 
 lint-man:
 	mandoc -Tlint -W warning $(MANPAGES)
