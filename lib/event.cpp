@@ -1,6 +1,7 @@
 #include "event.hpp"
 
 #include <climits>
+#include <cstring>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -29,21 +30,41 @@ void Event::clear() {
 
 namespace {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using JsonWriter = JsonLineWriter;
+
+/// True when `s` has no byte that JSON must escape: '"', '\\' or one below
+/// 0x20. Eight bytes at a time (the classic has-less/has-byte tricks).
+bool json_clean(const char* s, size_t n) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v;
+    std::memcpy(&v, s + i, 8);
+    uint64_t quote = v ^ (kOnes * '"'), backslash = v ^ (kOnes * '\\');
+    uint64_t found = ((v - kOnes * 0x20) & ~v) | ((quote - kOnes) & ~quote) |
+                     ((backslash - kOnes) & ~backslash);
+    if (found & kHigh) return false;
+  }
+  for (; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
 
 // Keys are string literals: their length is known at compile time, which
 // spares the writer a strlen per key per line.
 template <size_t N>
 void put(JsonWriter& w, const char (&key)[N], const std::string& value) {
   if (value.empty()) return;
-  w.Key(key, N - 1);
+  w.LiteralKey(key);
   w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
 template <size_t N>
 void put(JsonWriter& w, const char (&key)[N], const std::optional<int64_t>& value) {
   if (!value) return;
-  w.Key(key, N - 1);
+  w.LiteralKey(key);
   w.Int64(*value);
 }
 
@@ -70,7 +91,7 @@ void put_time(JsonWriter& w, const char (&key)[N], const std::optional<int64_t>&
       append_rfc3339_s(*ms, &cache->text);
     cache->text.push_back('"');
   }
-  w.Key(key, N - 1);
+  w.LiteralKey(key);
   w.RawValue(cache->text.data(), cache->text.size(), rapidjson::kStringType);
 }
 
@@ -88,9 +109,24 @@ void write_instance(JsonWriter& w, const Instance& in) {
 
 }  // namespace
 
+bool JsonLineWriter::String(const char* s, rapidjson::SizeType n) {
+  if (!json_clean(s, n)) return Base::String(s, n);
+  return Raw(s, n);
+}
+
+bool JsonLineWriter::Raw(const char* s, rapidjson::SizeType n) {
+  Prefix(rapidjson::kStringType);
+  char* p = os_->Push(n + 2);
+  p[0] = '"';
+  std::memcpy(p + 1, s, n);
+  p[n + 1] = '"';
+  return EndValue(true);
+}
+
 std::string instance_json(const Instance& instance) {
   rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
+  JsonWriter w;
+  w.Reset(buf);
   write_instance(w, instance);
   return std::string(buf.GetString(), buf.GetSize());
 }
@@ -116,12 +152,12 @@ void EventWriter::write(const Event& ev, rapidjson::StringBuffer* out) {
   w.Reset(*out);
   w.StartObject();
   put_time(w, "timestamp", ev.time_ms, true, &time_cache);
-  w.Key("instance", 8);
+  w.LiteralKey("instance");
   const std::string& instance = instance_for(ev);
   w.RawValue(instance.data(), instance.size(), rapidjson::kObjectType);
-  w.Key("event", 5);
+  w.LiteralKey("event");
   w.StartObject();
-  w.Key("type", 4);
+  w.LiteralKey("type");
   if (ev.type == Event::Type::kRaw)
     w.String("raw", 3);
   else
@@ -152,7 +188,7 @@ void EventWriter::write(const Event& ev, rapidjson::StringBuffer* out) {
   put(w, "query_id", ev.query_id);
   put(w, "leader_pid", ev.leader_pid);
   if (ev.truncated) {
-    w.Key("truncated", 9);
+    w.LiteralKey("truncated");
     w.Bool(true);
   }
   w.EndObject();

@@ -50,6 +50,25 @@ inline void set_text(std::string& field, const char* p, size_t n) {
 /// Renders `instance` as the JSON object that every event line carries.
 std::string instance_json(const Instance& instance);
 
+/// RapidJSON's writer with a fast path for the common string: one that needs
+/// no escaping (no '"', '\\' or control character) is copied whole instead of
+/// scanned character by character; any other goes through RapidJSON's own
+/// escaping. Commas, colons and nesting stay RapidJSON's.
+class JsonLineWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
+ public:
+  using Base = rapidjson::Writer<rapidjson::StringBuffer>;
+  bool String(const char* s, rapidjson::SizeType n);
+  bool Key(const char* s, rapidjson::SizeType n) { return String(s, n); }
+  /// A key known to need no escaping (a string literal of ours).
+  template <size_t N>
+  bool LiteralKey(const char (&key)[N]) {
+    return Raw(key, N - 1);
+  }
+
+ private:
+  bool Raw(const char* s, rapidjson::SizeType n);
+};
+
 /// Renders events as NDJSON lines. The instance object is the same on every
 /// line, so it is rendered once, not per event.
 class EventWriter {
@@ -64,7 +83,7 @@ class EventWriter {
   Instance instance_;
   std::string json_, named_, named_json_;
   /// Kept from line to line: a Writer allocates its nesting stack on first use.
-  rapidjson::Writer<rapidjson::StringBuffer> writer_;
+  JsonLineWriter writer_;
 };
 
 }  // namespace pgtail
