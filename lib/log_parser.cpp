@@ -13,6 +13,12 @@ constexpr size_t kDetectBytes = 256 * 1024;
 /// Distinct warnings kept for de-duplication; past that, repeats are printed.
 constexpr size_t kMaxWarned = 1000;
 
+bool is_sqlstate(std::string_view s) {
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) return false;
+  return s.size() == 5;
+}
+
 int month_of(std::string_view syslog_time) {
   static const char kMonths[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
   for (int m = 0; m < 12; ++m)
@@ -211,6 +217,11 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const SyslogLi
     return;
   }
   scratch_->level = level_name(m.level);
+  // log_error_verbosity = verbose puts the SQLSTATE before the message.
+  if (body.size() > 7 && body[5] == ':' && body[6] == ' ' && is_sqlstate(body.substr(0, 5))) {
+    if (scratch_->sqlstate.empty()) scratch_->sqlstate.assign(body.data(), 5);
+    body.remove_prefix(7);
+  }
   scratch_->message.assign(body.data(), body.size());
   if (cut) scratch_->truncated = true;
   assembler_.start(&scratch_, now_ms);
