@@ -18,13 +18,7 @@ BUILD   ?= build
 SANFLAGS :=
 endif
 
-# RapidJSON scans strings for characters to escape 16 bytes at a time with SSE2
-# (every x86-64 has it): the JSON writer is pg-parse's hottest loop.
-ifeq ($(shell uname -m),x86_64)
-DEFS    := -DRAPIDJSON_SSE2
-endif
-
-ALL_CXXFLAGS = $(STD) $(WARN) $(CXXFLAGS) $(SANFLAGS) $(DEFS) -Ilib -MMD -MP
+ALL_CXXFLAGS = $(STD) $(WARN) $(CXXFLAGS) $(SANFLAGS) -Ilib -MMD -MP
 ALL_LDFLAGS  = $(LDFLAGS) $(SANFLAGS)
 
 TOOLS    := $(notdir $(wildcard tools/*))

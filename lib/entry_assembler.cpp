@@ -79,6 +79,17 @@ void EntryAssembler::start(std::unique_ptr<Event>* ev, int64_t now_ms) {
   drain();
 }
 
+void EntryAssembler::pass(const Event& ev) {
+  if (!ordered_ || order_.empty()) {
+    sink_(ev);
+    return;
+  }
+  Slot* s = take_slot();
+  *s->ev = ev;
+  s->state = State::kDone;
+  drain();
+}
+
 void EntryAssembler::append(Slot* s, std::string* field, std::string_view text, bool newline) {
   s->last_field = field;
   newest_ = s;

@@ -53,6 +53,10 @@ class EntryAssembler {
   bool add_continuation(const std::optional<int64_t>& pid, std::string_view text, bool newline,
                         int64_t now_ms);
 
+  /// An event that needs no assembly (a raw line): handed on at once, or in
+  /// ordered mode after the entries that began before it.
+  void pass(const Event& ev);
+
   /// Completes the entries idle since before now_ms - idle_ms.
   void flush_idle(int64_t now_ms);
   /// Completes every pending entry, oldest first.

@@ -2,6 +2,7 @@
 
 #include <climits>
 #include <cstring>
+#include <string_view>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -9,6 +10,23 @@
 #include "timestamp.hpp"
 
 namespace pgtail {
+
+void set_text(std::string& field, const char* p, size_t n) {
+  // From the server's message catalogs (msgid "[unknown]"), PostgreSQL 15.
+  static const char* const kPlaceholders[] = {
+      "[unknown]", "[none]",   "[unbekannt]", "[inconnu]",     "[desconocido]", "[sconosciuto]",
+      "[desconhecido]", "[н/д]", "[不明]",    "[未知]",        "[알수없음]",    "[okänd]",
+      "[უცნობი]"};
+  if (n > 2 && p[0] == '[' && p[n - 1] == ']') {
+    std::string_view v(p, n);
+    for (const char* ph : kPlaceholders)
+      if (v == ph) {
+        field.clear();
+        return;
+      }
+  }
+  field.assign(p, n);
+}
 
 void Event::clear() {
   type = Type::kLogEntry;

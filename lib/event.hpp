@@ -38,14 +38,10 @@ struct Event {
   void clear();
 };
 
-/// Sets a text field, dropping PostgreSQL's "[unknown]" placeholder.
-inline void set_text(std::string& field, const char* p, size_t n) {
-  if (n == 9 && std::string(p, n) == "[unknown]") {
-    field.clear();
-    return;
-  }
-  field.assign(p, n);
-}
+/// Sets a text field, dropping the server's placeholders for a value it does
+/// not know: "[unknown]" in English and in its translations ("[unbekannt]",
+/// "[inconnu]", ...), and "[none]" (%L of a background process).
+void set_text(std::string& field, const char* p, size_t n);
 
 /// Renders `instance` as the JSON object that every event line carries.
 std::string instance_json(const Instance& instance);

@@ -37,9 +37,13 @@ struct LineReader::Decoder {
   long read(char* p, size_t n, std::string* err) {
     if (kind == kGzip) {
       int r = gzread(gz, p, static_cast<unsigned>(n));
-      if (r < 0) {
-        int e;
-        *err = std::string("gzip data error: ") + gzerror(gz, &e);
+      int e = Z_OK;
+      const char* what = gzerror(gz, &e);
+      if (r < 0 || (r == 0 && e != Z_OK)) {
+        // Z_BUF_ERROR at the end: the file stops inside the compressed data.
+        *err = e == Z_BUF_ERROR ? std::string("unexpected end of gzip data (truncated file)")
+                                : std::string("gzip data error: ") + what;
+        return -1;
       }
       return r;
     }

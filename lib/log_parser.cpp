@@ -63,13 +63,15 @@ void LogParser::begin(const std::string& name, int64_t mtime, bool live) {
   json_.reset(new JsonlogReader(zones_, options_.max_entry_bytes));
 }
 
-void LogParser::warn(const std::string& what, bool once) {
-  if (once) {
-    if (warned_.count(what)) return;
-    if (warned_.size() < kMaxWarned) warned_.insert(what);
-  }
-  warn_(what);
+void LogParser::warn(const std::string& what) { warn_(what); }
+
+void LogParser::warn_once(const std::string& where, const std::string& what) {
+  if (warned_.count(what)) return;
+  if (warned_.size() < kMaxWarned) warned_.insert(what);
+  warn_(where + ": " + what);
 }
+
+std::string LogParser::here() const { return name_ + ":" + std::to_string(line_no_); }
 
 void LogParser::emit(const Event& ev) {
   if (ev.type == Event::Type::kRaw)
@@ -86,21 +88,22 @@ void LogParser::raw(std::string_view text, bool cut, std::optional<int64_t> time
   raw_.time_ms = time_ms;
   raw_.message.assign(text.data(), text.size());
   raw_.truncated = cut;
-  emit(raw_);
+  assembler_.pass(raw_);  // behind the entries begun before it
 }
 
 void LogParser::line(std::string_view bytes, bool cut, int64_t now_ms) {
   ++stats_.lines;
   ++line_no_;
   if (!bytes.empty() && bytes.back() == '\r') bytes.remove_suffix(1);
+  if (cut) bytes = bytes.substr(0, utf8_whole(bytes));  // not inside a character
   if (!utf8_clean(bytes)) {
     utf8_repair(bytes, &repaired_);
     bytes = repaired_;
     ++stats_.repaired;
-    warn(name_ + ":" + std::to_string(line_no_) + ": invalid UTF-8 or NUL bytes replaced with U+FFFD");
+    warn(here() + ": invalid UTF-8 or NUL bytes replaced with U+FFFD");
   }
   if (cut)
-    warn(name_ + ":" + std::to_string(line_no_) + ": line longer than " +
+    warn(here() + ": line longer than " +
          std::to_string(options_.max_entry_bytes) + " bytes cut (--max-entry-bytes)");
   if (bytes.empty()) {
     ++stats_.empty;
@@ -162,11 +165,11 @@ void LogParser::process(std::string_view text, bool cut, int64_t now_ms) {
     case Format::kJsonlog: {
       std::string err;
       if (!json_->parse(text, scratch_.get(), &err)) {
-        warn(name_ + ":" + std::to_string(line_no_) + ": " + err + "; kept as a raw event");
+        warn(here() + ": " + err + "; kept as a raw event");
         raw(text, cut);
         break;
       }
-      if (!err.empty()) warn(name_ + ": " + err, true);
+      if (!err.empty()) warn_once(here(), err);
       if (cut) scratch_->truncated = true;
       emit(*scratch_);
       break;
@@ -178,8 +181,11 @@ void LogParser::process(std::string_view text, bool cut, int64_t now_ms) {
 }
 
 void LogParser::csv_result(CsvlogReader::Result r, const std::string& err, bool cut) {
-  if (!err.empty())
-    warn(name_ + ":" + std::to_string(csv_->record_line()) + ": " + err, r != CsvlogReader::Result::kError);
+  std::string where = name_ + ":" + std::to_string(csv_->record_line());
+  if (r == CsvlogReader::Result::kError)
+    warn(where + ": " + err);
+  else if (!err.empty())
+    warn_once(where, err);
   if (cut) scratch_->truncated = true;
   emit(*scratch_);
 }
@@ -206,7 +212,7 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const SyslogLi
       raw(text, cut);
     return;
   }
-  if (!warning_.empty()) warn(name_ + ":" + std::to_string(line_no_) + ": " + warning_, true);
+  if (!warning_.empty()) warn_once(here(), warning_);
   if (!scratch_->pid) scratch_->pid = pid;
   int64_t t;
   if (!scratch_->time_ms && sl && syslog_time(*sl, &t)) scratch_->time_ms = t;
@@ -244,7 +250,7 @@ bool LogParser::syslog_time(const SyslogLine& sl, int64_t* ms) {
   if (last_month_ && month + 6 < last_month_) ++year_;                   // December -> January
   last_month_ = month;
   if (parse_syslog_timestamp(sl.time, year_, zones_, ms, &err)) return true;
-  warn(name_ + ":" + std::to_string(line_no_) + ": " + err, true);
+  warn_once(here(), err);
   return false;
 }
 

@@ -77,7 +77,11 @@ class LogParser {
   int64_t clock(const Event& ev, int64_t now_ms);
   void emit(const Event& ev);
   void raw(std::string_view text, bool cut, std::optional<int64_t> time_ms = std::nullopt);
-  void warn(const std::string& what, bool once = false);
+  void warn(const std::string& what);
+  /// Says `what` once per run however often it happens (an unknown zone on
+  /// every line), prefixed by where it first happened.
+  void warn_once(const std::string& where, const std::string& what);
+  std::string here() const;  ///< "file:line" of the line being read
 
   ParseOptions options_;
   ZoneResolver& zones_;

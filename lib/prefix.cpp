@@ -1,6 +1,8 @@
 #include "prefix.hpp"
 
 #include <cstdio>
+#include <cstdlib>
+#include <strings.h>
 #include <cstring>
 #include <fstream>
 
@@ -224,20 +226,22 @@ bool PrefixMatcher::match_from(std::string_view line, size_t tok, size_t pos, Pr
     captures_[tok] = {pos, end};
     return match_from(line, tok + 1, end, m);
   }
-  // Free text ends where what follows it matches: try the nearest first.
+  // Free text ends where what follows it matches: try the nearest first. A
+  // padded field is at least as wide as its padding, spaces included.
   size_t next = tok + 1;
   while (next < tokens.size() && tokens[next].escape == 'q') ++next;
   size_t limit = std::min(line.size(), pos + kMaxFreeField);
+  size_t first = std::min(limit, pos + static_cast<size_t>(std::abs(t.padding)));
   if (next < tokens.size() && tokens[next].escape == 0) {
     const std::string& lit = tokens[next].text;
-    for (size_t q = line.find(lit, pos); q != std::string_view::npos && q <= limit;
+    for (size_t q = line.find(lit, first); q != std::string_view::npos && q <= limit;
          q = line.find(lit, q + 1)) {
       captures_[tok] = {pos, q};
       if (match_from(line, tok + 1, q, m)) return true;
     }
     return false;
   }
-  for (size_t q = pos; q <= limit; ++q) {
+  for (size_t q = first; q <= limit; ++q) {
     captures_[tok] = {pos, q};
     if (match_from(line, tok + 1, q, m)) return true;
   }
@@ -325,7 +329,8 @@ bool prefix_from_config(const std::string& path, std::string* prefix, std::strin
   bool found = false;
   while (std::getline(in, line)) {
     size_t i = line.find_first_not_of(" \t");
-    if (i == std::string::npos || line.compare(i, 15, "log_line_prefix") != 0) continue;
+    // Parameter names are case-insensitive in postgresql.conf.
+    if (i == std::string::npos || strncasecmp(line.c_str() + i, "log_line_prefix", 15) != 0) continue;
     i += 15;
     i = line.find_first_not_of(" \t", i);
     if (i != std::string::npos && line[i] == '=') i = line.find_first_not_of(" \t", i + 1);

@@ -101,4 +101,18 @@ size_t utf8_cut(std::string_view s, size_t max) {
   return n;
 }
 
+size_t utf8_whole(std::string_view s) {
+  size_t n = s.size();
+  // Find the start of the last sequence (at most 3 continuation bytes back).
+  size_t start = n;
+  for (size_t back = 0; back < 4 && start > 0; ++back) {
+    unsigned char c = static_cast<unsigned char>(s[--start]);
+    if ((c & 0xC0) != 0x80) {
+      size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+      return n - start < want ? start : n;
+    }
+  }
+  return n;
+}
+
 }  // namespace pgtail

@@ -19,4 +19,8 @@ size_t utf8_repair(std::string_view s, std::string* out);
 /// a UTF-8 sequence (for cutting at a size limit).
 size_t utf8_cut(std::string_view s, size_t max);
 
+/// The length of `s` without a UTF-8 sequence left incomplete at its end
+/// (a line cut at a byte limit).
+size_t utf8_whole(std::string_view s);
+
 }  // namespace pgtail
