@@ -105,21 +105,25 @@ std::string quoted(const std::string& s) { return "'" + s + "'"; }
 Detection detect(const std::vector<std::string>& lines, Format format, const std::string* prefix,
                  ZoneResolver& zones) {
   Detection d;
-  std::string_view first;
-  for (const std::string& l : lines)
-    if (!l.empty()) {
-      first = l;
-      break;
-    }
   SyslogLine sl;
   if (format == Format::kAuto) {
-    if (first.empty()) {
+    // A vote of the lines, not the first one alone: `tail -F` may start in
+    // the middle of a multi-line record.
+    size_t json = 0, csv = 0, syslog = 0, any = 0;
+    for (const std::string& l : lines) {
+      if (l.empty()) continue;
+      ++any;
+      if (looks_like_jsonlog(l)) ++json;
+      else if (looks_like_csvlog(l)) ++csv;
+      else if (parse_syslog_line(l, &sl)) ++syslog;
+    }
+    if (any == 0) {
       d.advice = "no input to recognise: pass --format";
       return d;
     }
-    if (looks_like_jsonlog(first)) format = Format::kJsonlog;
-    else if (looks_like_csvlog(first)) format = Format::kCsvlog;
-    else if (parse_syslog_line(first, &sl)) format = Format::kSyslog;
+    if (json > 0 && json >= csv && json >= syslog) format = Format::kJsonlog;
+    else if (csv > 0 && csv >= syslog) format = Format::kCsvlog;
+    else if (syslog > 0) format = Format::kSyslog;
     else format = Format::kStderr;
   }
   d.format = format;
@@ -131,7 +135,7 @@ Detection detect(const std::vector<std::string>& lines, Format format, const std
   for (const std::string& l : lines) {
     std::string_view t = l;
     if (format == Format::kSyslog) {
-      if (!parse_syslog_line(l, &sl) || sl.chunk > 1) continue;
+      if (!parse_syslog_line(l, &sl) || sl.chunk > 1 || !is_postgres_tag(sl.tag)) continue;
       t = sl.text;
     }
     if (t.empty() || t[0] == '\t' || t[0] == ' ') continue;

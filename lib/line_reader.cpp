@@ -15,61 +15,92 @@ namespace pgtail {
 
 namespace {
 constexpr size_t kBufSize = 64 * 1024;
-}
+}  // namespace
 
 /// A decompressor reading from the file descriptor.
 struct LineReader::Decoder {
   enum Kind { kGzip, kBzip2 } kind;
   gzFile gz = nullptr;
-  FILE* file = nullptr;
-  BZFILE* bz = nullptr;
+  // bzip2 through its stream API, so that the whole blocks before damage or
+  // a cut are still delivered (BZ2_bzRead gives nothing of the failing call).
+  int fd = -1;
+  bz_stream bz{};
+  bool bz_open = false, bz_input_end = false, bz_failed = false;
+  std::unique_ptr<char[]> in;
 
   ~Decoder() {
     if (gz) gzclose(gz);
-    if (bz) {
-      int e;
-      BZ2_bzReadClose(&e, bz);
-    }
-    if (file) fclose(file);
+    if (bz_open) BZ2_bzDecompressEnd(&bz);
+  }
+
+  explicit Decoder(Kind k) : kind(k) {}
+
+  /// Starts (another) bzip2 stream, keeping the stream's buffer pointers.
+  bool start_bzip2() {
+    bz_stream keep = bz;
+    bz_open = BZ2_bzDecompressInit(&bz, 0, 0) == BZ_OK;
+    bz.next_in = keep.next_in;
+    bz.avail_in = keep.avail_in;
+    bz.next_out = keep.next_out;
+    bz.avail_out = keep.avail_out;
+    return bz_open;
   }
 
   /// Reads up to n bytes: >0, 0 at the end, -1 on error (with *err).
   long read(char* p, size_t n, std::string* err) {
-    if (kind == kGzip) {
-      int r = gzread(gz, p, static_cast<unsigned>(n));
-      int e = Z_OK;
-      const char* what = gzerror(gz, &e);
-      if (r < 0 || (r == 0 && e != Z_OK)) {
-        // Z_BUF_ERROR at the end: the file stops inside the compressed data.
-        *err = e == Z_BUF_ERROR ? std::string("unexpected end of gzip data (truncated file)")
-                                : std::string("gzip data error: ") + what;
+    if (kind == kBzip2) return read_bzip2(p, n, err);
+    int r = gzread(gz, p, static_cast<unsigned>(n));
+    int e = Z_OK;
+    const char* what = gzerror(gz, &e);
+    if (r < 0 || (r == 0 && e != Z_OK)) {
+      // Z_BUF_ERROR at the end: the file stops inside the compressed data.
+      *err = e == Z_BUF_ERROR ? std::string("unexpected end of gzip data (truncated file)")
+                              : std::string("gzip data error: ") + what;
+      return -1;
+    }
+    return r;
+  }
+
+  long read_bzip2(char* p, size_t n, std::string* err) {
+    bz.next_out = p;
+    bz.avail_out = static_cast<unsigned>(n);
+    for (;;) {
+      size_t produced = n - bz.avail_out;
+      if (produced == n || bz_failed) {
+        if (produced > 0) return static_cast<long>(produced);
+        *err = "bzip2 data error";
         return -1;
       }
-      return r;
-    }
-    for (;;) {
-      if (!bz) return 0;
-      int e;
-      int r = BZ2_bzRead(&e, bz, p, static_cast<int>(n));
-      if (e == BZ_OK) return r;
-      if (e == BZ_STREAM_END) {
-        // Several bzip2 streams may follow each other (pbzip2, cat a b).
-        void* unused;
-        int nunused;
-        char rest[BZ_MAX_UNUSED];
-        BZ2_bzReadGetUnused(&e, bz, &unused, &nunused);
-        std::memcpy(rest, unused, static_cast<size_t>(nunused));
-        BZ2_bzReadClose(&e, bz);
-        bz = nullptr;
-        if (nunused > 0 || !feof(file)) {
-          bz = BZ2_bzReadOpen(&e, file, 0, 0, rest, nunused);
-          if (e != BZ_OK) bz = nullptr;
+      if (bz.avail_in == 0 && !bz_input_end) {
+        if (!in) in.reset(new char[kBufSize]);
+        ssize_t got;
+        do got = ::read(fd, in.get(), kBufSize);
+        while (got < 0 && errno == EINTR);
+        if (got < 0) {
+          *err = std::strerror(errno);
+          return -1;
         }
-        if (r > 0) return r;
+        bz_input_end = got == 0;
+        bz.next_in = in.get();
+        bz.avail_in = static_cast<unsigned>(got);
         continue;
       }
-      *err = "bzip2 data error";
-      return -1;
+      if (bz.avail_in == 0) {  // the end of the file
+        if (produced > 0 || !bz_open) return static_cast<long>(produced);
+        bz_failed = true;  // it stops inside a stream: cut short
+        continue;
+      }
+      // Several streams may follow each other (pbzip2, cat a.bz2 b.bz2).
+      if (!bz_open && !start_bzip2()) bz_failed = true;
+      int r = bz_failed ? BZ_DATA_ERROR : BZ2_bzDecompress(&bz);
+      if (r == BZ_STREAM_END) {
+        bz_stream keep = bz;
+        BZ2_bzDecompressEnd(&bz);
+        bz = keep;
+        bz_open = false;
+      } else if (r != BZ_OK) {
+        bz_failed = true;
+      }
     }
   }
 };
@@ -102,16 +133,14 @@ std::unique_ptr<LineReader> LineReader::open(const std::string& path, size_t max
     unsigned char magic[3] = {0, 0, 0};
     ssize_t n = pread(r->fd_, magic, 3, 0);
     if (n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-      r->decoder_.reset(new Decoder{Decoder::kGzip});
+      r->decoder_.reset(new Decoder(Decoder::kGzip));
       r->decoder_->gz = gzdopen(dup(r->fd_), "rb");
     } else if (n == 3 && magic[0] == 'B' && magic[1] == 'Z' && magic[2] == 'h') {
-      r->decoder_.reset(new Decoder{Decoder::kBzip2});
-      r->decoder_->file = fdopen(dup(r->fd_), "rb");
-      int e = BZ_OK;
-      if (r->decoder_->file) r->decoder_->bz = BZ2_bzReadOpen(&e, r->decoder_->file, 0, 0, nullptr, 0);
-      if (e != BZ_OK) r->decoder_->bz = nullptr;
+      r->decoder_.reset(new Decoder(Decoder::kBzip2));
+      r->decoder_->fd = r->fd_;
+      r->decoder_->start_bzip2();
     }
-    if (r->decoder_ && !r->decoder_->gz && !r->decoder_->bz) {
+    if (r->decoder_ && !r->decoder_->gz && !r->decoder_->bz_open) {
       *err = "cannot start decompression";
       return nullptr;
     }

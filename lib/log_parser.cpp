@@ -12,6 +12,8 @@ constexpr size_t kDetectLines = 200;
 constexpr size_t kDetectBytes = 256 * 1024;
 /// Distinct warnings kept for de-duplication; past that, repeats are printed.
 constexpr size_t kMaxWarned = 1000;
+/// PG_SYSLOG_LIMIT: the server's longest syslog chunk.
+constexpr size_t kSyslogChunk = 900;
 
 bool is_sqlstate(std::string_view s) {
   for (char c : s)
@@ -260,7 +262,7 @@ void LogParser::process_syslog(std::string_view line, bool cut, int64_t now_ms) 
     raw(line, cut);
     return;
   }
-  if (sl.tag.compare(0, 8, "postgres") != 0 && sl.tag.compare(0, 10, "postmaster") != 0) {
+  if (!is_postgres_tag(sl.tag)) {
     ++stats_.other;  // another program's line in a shared syslog file
     return;
   }
@@ -271,18 +273,24 @@ void LogParser::process_syslog(std::string_view line, bool cut, int64_t now_ms) 
   }
   std::optional<int64_t> pid;
   if (sl.pid >= 0) pid = sl.pid;
+  // The server cuts a line longer than 900 bytes at a space (the next chunk
+  // starts with it) or, in a word longer than that, anywhere (the previous
+  // chunk is then 900 bytes, less a cut multi-byte character).
+  bool split = sl.chunk > 1 && sl.pid == chunk_pid_ && sl.seq == chunk_seq_ &&
+               (text[0] == ' ' || chunk_bytes_ >= kSyslogChunk - 3);
+  chunk_pid_ = sl.pid;
+  chunk_seq_ = sl.seq;
+  chunk_bytes_ = text.size();
   if (sl.chunk > 1 && text[0] != '\t') {
-    // A later line of message N: a new prefixed DETAIL/HINT/... line, the rest
-    // of a long line the server split (it starts with the space it split at),
-    // or a message line that lost its tab on the way.
+    // A later line of message N: the rest of a split line, a new prefixed
+    // DETAIL/HINT/... line, or a message line that lost its tab on the way.
     scratch_->clear();
     PrefixMatch m;
-    if (text[0] != ' ' && matcher_->match(text, scratch_.get(), &m, nullptr)) {
+    if (!split && matcher_->match(text, scratch_.get(), &m, nullptr)) {
       process_prefixed(text, cut, &sl, now_ms);
       return;
     }
-    if (!assembler_.add_continuation(pid, text, text[0] != ' ', live_ ? now_ms : log_clock_))
-      raw(line, cut);
+    if (!assembler_.add_continuation(pid, text, !split, live_ ? now_ms : log_clock_)) raw(line, cut);
     return;
   }
   process_prefixed(text, cut, &sl, now_ms);

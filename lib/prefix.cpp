@@ -234,10 +234,15 @@ bool PrefixMatcher::match_from(std::string_view line, size_t tok, size_t pos, Pr
   size_t first = std::min(limit, pos + static_cast<size_t>(std::abs(t.padding)));
   if (next < tokens.size() && tokens[next].escape == 0) {
     const std::string& lit = tokens[next].text;
-    for (size_t q = line.find(lit, first); q != std::string_view::npos && q <= limit;
-         q = line.find(lit, q + 1)) {
-      captures_[tok] = {pos, q};
-      if (match_from(line, tok + 1, q, m)) return true;
+    // %r is "host(port)" for a TCP client, and an IPv6 host has colons of its
+    // own: an end right after "(port)" is tried before the others.
+    for (int pass = t.escape == 'r' ? 0 : 1; pass < 2; ++pass) {
+      for (size_t q = line.find(lit, first); q != std::string_view::npos && q <= limit;
+           q = line.find(lit, q + 1)) {
+        if (pass == 0 && (q == pos || line[q - 1] != ')')) continue;
+        captures_[tok] = {pos, q};
+        if (match_from(line, tok + 1, q, m)) return true;
+      }
     }
     return false;
   }

@@ -96,6 +96,10 @@ bool parse_syslog_line(std::string_view line, SyslogLine* out) {
   return true;
 }
 
+bool is_postgres_tag(std::string_view tag) {
+  return tag.compare(0, 8, "postgres") == 0 || tag.compare(0, 10, "postmaster") == 0;
+}
+
 std::string_view syslog_unescape(std::string_view text, std::string* buf) {
   size_t at = text.find("#011");
   if (at == std::string_view::npos) return text;

@@ -22,6 +22,11 @@ struct SyslogLine {
 /// Splits a syslog line; false when it is not one.
 bool parse_syslog_line(std::string_view line, SyslogLine* out);
 
+/// True for the tags the server logs under (syslog_ident "postgres", Debian's
+/// "postgresql-16-main", "postmaster"); a shared syslog file holds the lines of
+/// every other program too.
+bool is_postgres_tag(std::string_view tag);
+
 /// rsyslog writes control characters as '#' and three octal digits; the
 /// server's continuation tab arrives as "#011". Returns `text` unchanged, or a
 /// view of *buf holding it with "#011" turned back into tabs.
