@@ -34,7 +34,12 @@ MANPAGES := $(wildcard man/*.[0-9])
 .PHONY: all check unit cli e2e bench demo install uninstall clean deps lint-man
 all: $(BINS)
 
-$(BUILD)/obj/%.o: %.cpp
+# Objects are rebuilt when the compiler flags change, not only the sources.
+FLAGS_STAMP := $(BUILD)/.flags
+$(shell mkdir -p $(BUILD) && echo '$(CXX) $(ALL_CXXFLAGS)' | cmp -s - $(FLAGS_STAMP) || \
+	echo '$(CXX) $(ALL_CXXFLAGS)' > $(FLAGS_STAMP))
+
+$(BUILD)/obj/%.o: %.cpp $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
