@@ -35,10 +35,10 @@ constexpr Column kColumns[] = {
     {"detail", LogField::kDetail},
     {"hint", LogField::kHint},
     {"internal_query", LogField::kQuery},
-    {"internal_query_pos", LogField::kNone},
+    {"internal_query_pos", LogField::kInternalPos},
     {"context", LogField::kContext},
     {"query", LogField::kStatement},
-    {"query_pos", LogField::kNone},
+    {"query_pos", LogField::kCursorPos},
     {"location", LogField::kLocation},
     {"application_name", LogField::kApplication},  // 9.0
     {"backend_type", LogField::kBackendType},      // 13
@@ -57,6 +57,8 @@ const char* number_name(LogField f) {
     case LogField::kXid: return "xid";
     case LogField::kLeaderPid: return "leader_pid";
     case LogField::kQueryId: return "query_id";
+    case LogField::kCursorPos: return "query_pos";
+    case LogField::kInternalPos: return "internal_query_pos";
     default: return "number";
   }
 }
@@ -69,6 +71,8 @@ std::optional<int64_t>* number_slot(LogField f, Event* ev) {
     case LogField::kXid: return &ev->xid;
     case LogField::kLeaderPid: return &ev->leader_pid;
     case LogField::kQueryId: return &ev->query_id;
+    case LogField::kCursorPos: return &ev->cursor_pos;
+    case LogField::kInternalPos: return &ev->internal_pos;
     default: return nullptr;
   }
 }
@@ -183,7 +187,9 @@ bool set_log_field(LogField field, std::string_view v, ZoneResolver& zones, Even
     case LogField::kLineNum:
     case LogField::kXid:
     case LogField::kLeaderPid:
-    case LogField::kQueryId: {
+    case LogField::kQueryId:
+    case LogField::kCursorPos:
+    case LogField::kInternalPos: {
       int64_t n;
       if (parse_int64(v, &n)) {
         *number_slot(field, ev) = n;
@@ -199,6 +205,12 @@ bool set_log_field(LogField field, std::string_view v, ZoneResolver& zones, Even
     }
   }
   return true;
+}
+
+void append_position(Event* ev) {
+  // elog.c: the cursor position wins over the internal query's.
+  const std::optional<int64_t>& pos = ev->cursor_pos.value_or(0) > 0 ? ev->cursor_pos : ev->internal_pos;
+  if (pos.value_or(0) > 0 && !ev->message.empty()) ev->message += " at character " + std::to_string(*pos);
 }
 
 void set_log_field(LogField field, int64_t value, Event* ev) {
@@ -367,6 +379,7 @@ CsvlogReader::Result CsvlogReader::emit(std::string_view text, Event* ev, std::s
     if (!set_log_field(kColumns[i].field_, fields_[i], zones_, ev, &warning_) && err->empty())
       *err = warning_;
   }
+  append_position(ev);
   cut_event_to(max_bytes_, ev);
   return Result::kEvent;
 }

@@ -45,6 +45,8 @@ enum class LogField : unsigned char {
   kBackendType,
   kLeaderPid,
   kQueryId,
+  kCursorPos,       ///< query_pos, jsonlog's cursor_position
+  kInternalPos,     ///< internal_query_pos, jsonlog's internal_position
 };
 
 /// The field of a csvlog column, named as in PostgreSQL's documentation and in
@@ -68,6 +70,11 @@ void set_log_field(LogField field, int64_t value, Event* ev);
 /// cuts message, detail, hint, context, statement and query, in that order of
 /// precedence, at UTF-8 boundaries, and sets ev->truncated. Returns true when
 /// it cut something.
+/// Appends " at character N" to the message as the stderr destination writes
+/// it (the statement's cursor position, else the internal query's), so that
+/// an entry's message is the same whichever destination it was read from.
+void append_position(Event* ev);
+
 bool cut_event_to(size_t max_bytes, Event* ev);
 
 /// Turns csvlog's physical lines into events.

@@ -50,8 +50,8 @@ const std::vector<KnownPrefix>& known_prefixes() {
       {"db=%d,user=%u,app=%a,client=%h ", "syslog, pgBadger-style"},
       {"user=%u,db=%d,app=%a,client=%h ", "syslog, pgBadger-style"},
       {"%m %p ", "time and pid"},
-      {"%t ", "time only"},
       {"%m ", "time with milliseconds only"},
+      {"%t ", "time only"},
       {"", "empty"},
   };
   return kKnown;
@@ -130,12 +130,17 @@ Detection detect(const std::vector<std::string>& lines, Format format, const std
   d.description = format_name(format);
   if (format == Format::kCsvlog || format == Format::kJsonlog) return d;
 
-  // The texts that start with a prefix: primary lines, not continuations.
+  // The texts that start with a prefix: primary lines, not continuations;
+  // in a shared syslog file, those of the server's tags.
+  bool any_postgres = false;
+  if (format == Format::kSyslog)
+    for (const std::string& l : lines)
+      if (parse_syslog_line(l, &sl) && is_postgres_tag(sl.tag)) any_postgres = true;
   std::vector<std::string_view> texts;
   for (const std::string& l : lines) {
     std::string_view t = l;
     if (format == Format::kSyslog) {
-      if (!parse_syslog_line(l, &sl) || sl.chunk > 1 || !is_postgres_tag(sl.tag)) continue;
+      if (!parse_syslog_line(l, &sl) || sl.chunk > 1 || (any_postgres && !is_postgres_tag(sl.tag))) continue;
       t = sl.text;
     }
     if (t.empty() || t[0] == '\t' || t[0] == ' ') continue;

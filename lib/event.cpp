@@ -44,6 +44,8 @@ void Event::clear() {
   query_id.reset();
   leader_pid.reset();
   truncated = false;
+  cursor_pos.reset();
+  internal_pos.reset();
 }
 
 namespace {

@@ -30,6 +30,9 @@ struct Event {
   std::optional<int64_t> session_start_ms;
   std::optional<int64_t> pid, remote_port, line_num, xid, query_id, leader_pid;
   bool truncated = false;
+  /// Not written out: csvlog's and jsonlog's cursor positions, which stderr
+  /// writes as " at character N" after the message (see append_position()).
+  std::optional<int64_t> cursor_pos, internal_pos;
   /// Instance name given by a wrapper (CloudNativePG pod, Cloud SQL database id);
   /// overrides Instance::name when set.
   std::string instance_name;

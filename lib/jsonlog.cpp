@@ -45,6 +45,8 @@ constexpr KeySpec kKeys[] = {
     PGTAIL_KEY("internal_query", kField, kQuery),
     PGTAIL_KEY("context", kField, kContext),
     PGTAIL_KEY("statement", kField, kStatement),
+    PGTAIL_KEY("cursor_position", kField, kCursorPos),
+    PGTAIL_KEY("internal_position", kField, kInternalPos),
     PGTAIL_KEY("func_name", kFuncName, kNone),
     PGTAIL_KEY("file_name", kFileName, kNone),
     PGTAIL_KEY("file_line_num", kFileLine, kNone),
@@ -205,6 +207,7 @@ bool JsonlogReader::parse(std::string_view line, Event* ev, std::string* err) {
   // csvlog and %e write 00000, and the same entry must give the same event.
   if (ev->sqlstate.empty()) ev->sqlstate = "00000";
   h.set_location();
+  append_position(ev);
   cut_event_to(max_bytes_, ev);
   return true;
 }

@@ -49,6 +49,7 @@ void LogParser::begin(const std::string& name, int64_t mtime, bool live) {
   mtime_month_ = options_.year ? 0 : tm.tm_mon + 1;
   last_month_ = 0;
   format_ = options_.format;
+  syslog_any_tag_ = false;
   bool need_prefix = format_ == Format::kAuto || format_ == Format::kStderr || format_ == Format::kSyslog;
   detecting_ = format_ == Format::kAuto || (need_prefix && !options_.prefix);
   detect_buf_.clear();
@@ -128,6 +129,12 @@ void LogParser::decide(int64_t now_ms) {
   for (const Buffered& b : detect_buf_) lines.push_back(b.text);
   Detection d = detect(lines, options_.format, options_.prefix ? &*options_.prefix : nullptr, zones_);
   format_ = d.format;
+  // A syslog_ident of the server's own choosing: when no line carries one of
+  // the usual tags, every program's lines are taken for the server's.
+  syslog_any_tag_ = true;
+  SyslogLine sl;
+  for (const Buffered& b : detect_buf_)
+    if (parse_syslog_line(b.text, &sl) && is_postgres_tag(sl.tag)) syslog_any_tag_ = false;
   if (d.format == Format::kAuto) {
     warn(name_ + ": " + d.advice + "; lines are kept as raw events");
   } else {
@@ -262,7 +269,7 @@ void LogParser::process_syslog(std::string_view line, bool cut, int64_t now_ms) 
     raw(line, cut);
     return;
   }
-  if (!is_postgres_tag(sl.tag)) {
+  if (!syslog_any_tag_ && !is_postgres_tag(sl.tag)) {
     ++stats_.other;  // another program's line in a shared syslog file
     return;
   }

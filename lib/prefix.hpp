@@ -23,7 +23,9 @@ struct PrefixToken {
 class Prefix {
  public:
   /// Compiles `spec` exactly as written in postgresql.conf (quotes removed).
-  /// Every escape PostgreSQL documents is accepted; others are an error.
+  /// Every escape PostgreSQL documents is understood; others print nothing
+  /// in the server, so they match nothing here. Only a '%' left incomplete
+  /// at the end is an error.
   static bool compile(std::string_view spec, Prefix* out, std::string* err);
 
   const std::string& spec() const { return spec_; }

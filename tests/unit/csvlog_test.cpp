@@ -90,7 +90,7 @@ TEST_CASE("csvlog: a PostgreSQL 14-17 record (26 columns) maps to every field", 
   CHECK(ev.xid == 0);  // a real value, kept
   CHECK(ev.level == "ERROR");
   CHECK(ev.sqlstate == "22012");
-  CHECK(ev.message == "division by zero");
+  CHECK(ev.message == "division by zero at character 8");  // query_pos, as stderr writes it
   CHECK(ev.detail == "some detail");
   CHECK(ev.hint == "a hint");
   CHECK(ev.query == "SELECT 1/0");                            // internal_query
@@ -347,7 +347,8 @@ TEST_CASE("csvlog: column names map to fields, for wrappers such as CloudNativeP
   CHECK(csvlog_column_field("connection_from") == LogField::kConnectionFrom);
   CHECK(csvlog_column_field("query") == LogField::kStatement);
   CHECK(csvlog_column_field("internal_query") == LogField::kQuery);
-  CHECK(csvlog_column_field("query_pos") == LogField::kNone);
+  CHECK(csvlog_column_field("query_pos") == LogField::kCursorPos);
+  CHECK(csvlog_column_field("internal_query_pos") == LogField::kInternalPos);
   CHECK(csvlog_column_field("query_id") == LogField::kQueryId);
   CHECK(csvlog_column_field("no_such_column") == LogField::kNone);
 

@@ -247,7 +247,7 @@ TEST_CASE("log_parser: csvlog, a broken quote loses nothing", "[log_parser]") {
   CHECK(r.events[1].type == Event::Type::kRaw);
   CHECK(r.events[1].message == kBroken);
   CHECK(r.events[2].type == Event::Type::kLogEntry);
-  CHECK(r.events[2].message == "invalid input syntax for type integer: \"x\"");
+  CHECK(r.events[2].message == "invalid input syntax for type integer: \"x\" at character 61");
   CHECK(r.events[2].statement == "UPDATE t SET a = 'x';");
   CHECK(r.events[3].type == Event::Type::kRaw);  // the second, broken at the end of input
   CHECK(r.events[3].message == kBroken);
