@@ -9,13 +9,15 @@ namespace pgtail {
 EntryAssembler::EntryAssembler(size_t max_entry_bytes, int64_t idle_ms, Sink sink)
     : max_bytes_(max_entry_bytes), idle_ms_(idle_ms), sink_(std::move(sink)) {
   slots_.resize(kMaxPending);  // never reallocated: last_field points into it
+  pending_.reserve(kMaxPending);
   for (size_t i = kMaxPending; i-- > 0;) free_.push_back(&slots_[i]);
 }
 
 EntryAssembler::Slot* EntryAssembler::find(int64_t key) {
   if (newest_ && newest_->state == State::kPending && newest_->key == key) return newest_;
-  auto it = by_key_.find(key);
-  return it == by_key_.end() ? nullptr : it->second;
+  for (Slot* s : pending_)
+    if (s->key == key) return s;
+  return nullptr;
 }
 
 EntryAssembler::Slot* EntryAssembler::take_slot() {
@@ -39,7 +41,9 @@ void EntryAssembler::release(Slot* s) {
 }
 
 void EntryAssembler::complete(Slot* s) {
-  by_key_.erase(s->key);
+  auto it = std::find(pending_.begin(), pending_.end(), s);
+  *it = pending_.back();
+  pending_.pop_back();
   if (newest_ == s) newest_ = nullptr;
   s->state = State::kDone;
   if (!ordered_) {
@@ -66,7 +70,7 @@ void EntryAssembler::start(std::unique_ptr<Event>* ev, int64_t now_ms) {
   s->key = key;
   s->last_ms = now_ms;
   s->state = State::kPending;
-  by_key_[key] = s;
+  pending_.push_back(s);
   if (now_ms + idle_ms_ < due_) due_ = now_ms + idle_ms_;
   newest_ = s;
   s->last_field = &s->ev->message;
@@ -141,7 +145,7 @@ bool EntryAssembler::add_continuation(const std::optional<int64_t>& pid, std::st
 }
 
 void EntryAssembler::flush_idle(int64_t now_ms) {
-  if (by_key_.empty() || now_ms < due_) return;
+  if (pending_.empty() || now_ms < due_) return;
   due_ = INT64_MAX;
   // Walk the slots oldest first so that live mode, too, completes them in
   // the order they began.
@@ -162,7 +166,7 @@ void EntryAssembler::flush_all() {
 }
 
 int64_t EntryAssembler::next_deadline() const {
-  return by_key_.empty() ? -1 : due_;
+  return pending_.empty() ? -1 : due_;
 }
 
 }  // namespace pgtail

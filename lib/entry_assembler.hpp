@@ -13,7 +13,6 @@
 #include <climits>
 #include <cstdint>
 #include <deque>
-#include <unordered_map>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -63,7 +62,7 @@ class EntryAssembler {
   void flush_all();
   /// When flush_idle() next has work (monotonic ms), or -1 when nothing waits.
   int64_t next_deadline() const;
-  size_t pending() const { return by_key_.size(); }
+  size_t pending() const { return pending_.size(); }
 
  private:
   enum class State : unsigned char { kFree, kPending, kDone };
@@ -88,7 +87,9 @@ class EntryAssembler {
   bool ordered_ = false;
   std::vector<Slot> slots_;
   std::vector<Slot*> free_;
-  std::unordered_map<int64_t, Slot*> by_key_;  ///< pending entries by pid
+  /// Pending entries, searched by pid: a few in practice (the processes
+  /// between two of their own lines), at most kMaxPending; no allocation.
+  std::vector<Slot*> pending_;
   std::deque<Slot*> order_;                    ///< slots in use, oldest first
   Slot* newest_ = nullptr;
   int64_t due_ = INT64_MAX;  ///< no entry is due before this (a lower bound)

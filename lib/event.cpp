@@ -54,22 +54,27 @@ using JsonWriter = JsonLineWriter;
 
 /// True when `s` has no byte that JSON must escape: '"', '\\' or one below
 /// 0x20. Eight bytes at a time (the classic has-less/has-byte tricks).
-bool json_clean(const char* s, size_t n) {
+bool has_escapable(uint64_t v) {
   constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t v;
+  uint64_t quote = v ^ (kOnes * '"'), backslash = v ^ (kOnes * '\\');
+  uint64_t found = ((v - kOnes * 0x20) & ~v) | ((quote - kOnes) & ~quote) |
+                   ((backslash - kOnes) & ~backslash);
+  return (found & kHigh) != 0;
+}
+
+bool json_clean(const char* s, size_t n) {
+  uint64_t v;
+  if (n < 8) {  // most values are short: one padded word
+    v = 0x4141414141414141ULL;  // "AAAAAAAA", nothing to escape
+    std::memcpy(&v, s, n);
+    return !has_escapable(v);
+  }
+  for (size_t i = 0; i + 8 <= n; i += 8) {
     std::memcpy(&v, s + i, 8);
-    uint64_t quote = v ^ (kOnes * '"'), backslash = v ^ (kOnes * '\\');
-    uint64_t found = ((v - kOnes * 0x20) & ~v) | ((quote - kOnes) & ~quote) |
-                     ((backslash - kOnes) & ~backslash);
-    if (found & kHigh) return false;
+    if (has_escapable(v)) return false;
   }
-  for (; i < n; ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == '"' || c == '\\') return false;
-  }
-  return true;
+  std::memcpy(&v, s + n - 8, 8);  // the tail, overlapping the last word
+  return !has_escapable(v);
 }
 
 // Keys are string literals: their length is known at compile time, which

@@ -25,12 +25,11 @@ size_t skip_digits(std::string_view s, size_t pos) {
 
 /// "YYYY-MM-DD HH:MM:SS" at pos.
 bool date_time_at(std::string_view s, size_t pos) {
-  static const char kShape[] = "dddd-dd-dd dd:dd:dd";
-  if (s.size() - pos < sizeof kShape - 1) return false;
-  for (size_t i = 0; i < sizeof kShape - 1; ++i) {
-    char c = s[pos + i];
-    if (kShape[i] == 'd' ? !is_digit(c) : c != kShape[i]) return false;
-  }
+  if (s.size() - pos < 19) return false;
+  const char* p = s.data() + pos;
+  if (p[4] != '-' || p[7] != '-' || p[10] != ' ' || p[13] != ':' || p[16] != ':') return false;
+  for (int i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18})
+    if (!is_digit(p[i])) return false;
   return true;
 }
 
@@ -52,7 +51,12 @@ size_t skip_zone(std::string_view s, size_t pos) {
   return d;
 }
 
-bool is_free_text(char escape) { return std::strchr("audrhLbi", escape) != nullptr; }
+bool is_free_text(char escape) {
+  switch (escape) {
+    case 'a': case 'u': case 'd': case 'r': case 'h': case 'L': case 'b': case 'i': return true;
+    default: return false;
+  }
+}
 
 bool parse_int(std::string_view s, int64_t* out) {
   if (s.empty()) return false;
