@@ -82,8 +82,7 @@ bool json_clean(const char* s, size_t n) {
 template <size_t N>
 void put(JsonWriter& w, const char (&key)[N], const std::string& value) {
   if (value.empty()) return;
-  w.LiteralKey(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  w.Member(key, value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
 template <size_t N>
@@ -137,6 +136,27 @@ void write_instance(JsonWriter& w, const Instance& in) {
 bool JsonLineWriter::String(const char* s, rapidjson::SizeType n) {
   if (!json_clean(s, n)) return Base::String(s, n);
   return Raw(s, n);
+}
+
+bool JsonLineWriter::Member(const char* key, size_t key_size, const char* s, rapidjson::SizeType n) {
+  if (!json_clean(s, n)) {
+    Raw(key, static_cast<rapidjson::SizeType>(key_size));
+    return Base::String(s, n);
+  }
+  // What Key() then String() would write, "key":"value", in one push; the
+  // value is counted in the object as Prefix() would count it.
+  Prefix(rapidjson::kStringType);
+  char* p = os_->Push(key_size + n + 5);
+  *p++ = '"';
+  std::memcpy(p, key, key_size);
+  p += key_size;
+  *p++ = '"';
+  *p++ = ':';
+  *p++ = '"';
+  std::memcpy(p, s, n);
+  p[n] = '"';
+  level_stack_.Top<Level>()->valueCount++;
+  return true;
 }
 
 bool JsonLineWriter::Raw(const char* s, rapidjson::SizeType n) {

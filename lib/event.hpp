@@ -63,9 +63,16 @@ class JsonLineWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
   bool LiteralKey(const char (&key)[N]) {
     return Raw(key, N - 1);
   }
+  /// An object member: a literal key and a string value, escaped by
+  /// RapidJSON when it must be, else copied with the key in one step.
+  template <size_t N>
+  bool Member(const char (&key)[N], const char* s, rapidjson::SizeType n) {
+    return Member(key, N - 1, s, n);
+  }
 
  private:
   bool Raw(const char* s, rapidjson::SizeType n);
+  bool Member(const char* key, size_t key_size, const char* s, rapidjson::SizeType n);
 };
 
 /// Renders events as NDJSON lines. The instance object is the same on every
