@@ -33,24 +33,31 @@ int64_t now_ms() {
 int parse_flags(int argc, char** argv, Options* o) {
   CLI::App app{"Turns PostgreSQL log lines into NDJSON events, one per log entry.", "pg-parse"};
   app.set_version_flag("--version", "pg-parse (pgtail webhooks) 0.1");
-  app.add_option("-f,--format", o->format, "auto (default), stderr, csvlog, jsonlog or syslog");
-  app.add_option("-p,--prefix", o->prefix, "the server's log_line_prefix, as in postgresql.conf");
-  app.add_option("--prefix-from", o->prefix_from, "read log_line_prefix from this postgresql.conf");
-  app.add_option("-z,--timezone", o->timezone, "tz database zone of the log's times (Europe/Paris)");
-  app.add_option("--year", o->parse.year, "year of syslog times (default: the file's)");
+  app.add_option("-f,--format", o->format, "auto (default), stderr, csvlog, jsonlog or syslog")->type_name("FORMAT");
+  app.add_option("-p,--prefix", o->prefix, "the server's log_line_prefix, as in postgresql.conf")
+      ->type_name("PREFIX");
+  app.add_option("--prefix-from", o->prefix_from, "read log_line_prefix from this postgresql.conf")
+      ->type_name("FILE");
+  app.add_option("-z,--timezone", o->timezone, "tz database zone of the log's times (Europe/Paris)")
+      ->type_name("ZONE");
+  app.add_option("--year", o->parse.year, "year of syslog times (default: the file's)")->type_name("YEAR");
   app.add_option("--idle-flush", o->parse.idle_flush_ms, "complete an entry idle this long (ms, default 50)")
-      ->check(CLI::Range(0, 3600 * 1000));
+      ->check(CLI::Range(0, 3600 * 1000))
+      ->type_name("MS");
   app.add_option("--max-entry-bytes", o->parse.max_entry_bytes, "cap on one entry (default 1048576)")
-      ->check(CLI::Range(1024, 1 << 30));
-  app.add_option("--instance-id", o->instance.id, "instance.id of every event");
-  app.add_option("--instance-name", o->instance.name, "instance.name (default pg<version>)");
-  app.add_option("--host", o->instance.host, "instance.host (default: this machine's name)");
-  app.add_option("--port", o->instance.port, "instance.port");
-  app.add_option("--pg-version", o->instance.version, "instance.version");
-  app.add_option("--data-dir", o->instance.data_dir, "instance.data_dir; the version is read from it");
+      ->check(CLI::Range(1024, 1 << 30))
+      ->type_name("BYTES");
+  app.add_option("--instance-id", o->instance.id, "instance.id of every event")->type_name("N");
+  app.add_option("--instance-name", o->instance.name, "instance.name (default pg<version>)")->type_name("NAME");
+  app.add_option("--host", o->instance.host, "instance.host (default: this machine's name)")->type_name("HOST");
+  app.add_option("--port", o->instance.port, "instance.port")->type_name("PORT");
+  app.add_option("--pg-version", o->instance.version, "instance.version")->type_name("VERSION");
+  app.add_option("--data-dir", o->instance.data_dir, "instance.data_dir; the version is read from it")
+      ->type_name("DIR");
   app.add_flag("--stats", o->stats, "print counts of lines, entries and repairs to stderr at exit");
   app.add_flag("-q,--quiet", o->parse.quiet, "do not say which format was detected");
-  app.add_option("FILE", o->files, "log files, plain, .gz or .bz2 (default or -: stdin)");
+  app.add_option("FILE", o->files, "log files, plain, .gz or .bz2 (default or -: stdin)")->type_name("");
+  app.footer("Exit status: 0 ok, 64 usage, 65 no log entry in the input, 66 a file missing, 74 I/O error.\nSee pg-parse(1) and pgtail(7).");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
