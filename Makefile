@@ -18,6 +18,8 @@ BUILD   ?= build
 SANFLAGS :=
 endif
 
+NPROC   := $(shell nproc 2>/dev/null || echo 2)
+
 ALL_CXXFLAGS = $(STD) $(WARN) $(CXXFLAGS) $(SANFLAGS) -Ilib -MMD -MP
 ALL_LDFLAGS  = $(LDFLAGS) $(SANFLAGS)
 
@@ -59,7 +61,7 @@ deps:
 
 # Everything: unit tests, CLI tests, end-to-end tests against real servers.
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(UNIT_BIN)
 	@BUILD=$(BUILD) scripts/run-tests
 
 unit: $(UNIT_BIN)
