@@ -6,6 +6,7 @@
 #include "jsonlog.hpp"
 #include "prefix.hpp"
 #include "syslog.hpp"
+#include "wrappers.hpp"
 
 namespace pgtail {
 
@@ -16,12 +17,18 @@ const char* format_name(Format f) {
     case Format::kCsvlog: return "csvlog";
     case Format::kJsonlog: return "jsonlog";
     case Format::kSyslog: return "syslog";
+    case Format::kCnpg: return "cnpg";
+    case Format::kCloudsql: return "cloudsql";
+    case Format::kLogplex: return "logplex";
+    case Format::kJournald: return "journald";
+    case Format::kDocker: return "docker";
   }
   return "?";
 }
 
 bool parse_format(std::string_view name, Format* f) {
-  for (Format c : {Format::kAuto, Format::kStderr, Format::kCsvlog, Format::kJsonlog, Format::kSyslog})
+  for (Format c : {Format::kAuto, Format::kStderr, Format::kCsvlog, Format::kJsonlog, Format::kSyslog,
+                   Format::kCnpg, Format::kCloudsql, Format::kLogplex, Format::kJournald, Format::kDocker})
     if (name == format_name(c)) {
       *f = c;
       return true;
@@ -47,6 +54,7 @@ const std::vector<KnownPrefix>& known_prefixes() {
       {"%t [%p]: [%l-1] user=%u,db=%d ", "pgBadger-style, user and database"},
       {"%t:%h:%u@%d:[%p]:", "Amazon RDS without port"},
       {"[%p]: [%l-1] db=%d,user=%u ", "Google Cloud SQL"},
+      {"sql_error_code = %e ", "Heroku"},
       {"db=%d,user=%u,app=%a,client=%h ", "syslog, pgBadger-style"},
       {"user=%u,db=%d,app=%a,client=%h ", "syslog, pgBadger-style"},
       {"%m %p ", "time and pid"},
@@ -100,6 +108,52 @@ bool pick_prefix(const std::vector<std::string_view>& texts, ZoneResolver& zones
 
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
+/// The prefix of the stderr lines inside a wrapper, from their inner texts.
+Detection detect_wrapped(const std::vector<std::string>& lines, Format format, const std::string* prefix,
+                         ZoneResolver& zones, Detection d) {
+  d.description += std::string(" (") + wrapper_description(format) + ")";
+  std::vector<std::string> inner;
+  WrapperReader reader(zones);
+  Event record;
+  Wrapped w;
+  SyslogLine sl;
+  std::string err;
+  for (const std::string& l : lines) {
+    std::string_view t;
+    if (format == Format::kLogplex) {
+      if (!parse_logplex_line(l, &sl) || sl.chunk > 1 || !is_postgres_tag(sl.tag)) continue;
+      t = sl.text;
+    } else {
+      if (!reader.parse(format, l, &w, &record, &err) || w.kind != Wrapped::Kind::kText) continue;
+      t = w.text.substr(0, w.text.find('\n'));
+    }
+    if (t.empty() || t[0] == '\t' || t[0] == ' ') continue;
+    inner.emplace_back(t);
+  }
+  if (prefix) {
+    d.prefix = *prefix;
+    d.description += ", log_line_prefix " + quoted(*prefix);
+    return d;
+  }
+  std::vector<std::string_view> texts(inner.begin(), inner.end());
+  std::string name;
+  bool found = !texts.empty() && pick_prefix(texts, zones, &d.prefix, &name);
+  if (format == Format::kCnpg) {
+    // Its entries are csvlog records; the few stderr lines (before the
+    // logging collector starts) have PostgreSQL's default prefix.
+    if (!found) d.prefix = "%m [%p] ";
+    return d;
+  }
+  if (!found) {
+    d.format = Format::kAuto;
+    d.advice = std::string("cannot recognise the log_line_prefix inside the ") + format_name(format) +
+               " lines: pass --prefix with the server's log_line_prefix, or --prefix-from postgresql.conf";
+    return d;
+  }
+  d.description += ", log_line_prefix " + quoted(d.prefix) + " (" + name + ")";
+  return d;
+}
+
 }  // namespace
 
 Detection detect(const std::vector<std::string>& lines, Format format, const std::string* prefix,
@@ -109,11 +163,14 @@ Detection detect(const std::vector<std::string>& lines, Format format, const std
   if (format == Format::kAuto) {
     // A vote of the lines, not the first one alone: `tail -F` may start in
     // the middle of a multi-line record.
-    size_t json = 0, csv = 0, syslog = 0, any = 0;
+    size_t json = 0, csv = 0, syslog = 0, any = 0, wrapped = 0;
+    size_t wrappers[static_cast<int>(Format::kDocker) + 1] = {};
     for (const std::string& l : lines) {
       if (l.empty()) continue;
       ++any;
-      if (looks_like_jsonlog(l)) ++json;
+      Format w = sniff_wrapper(l);
+      if (w != Format::kAuto) ++wrappers[static_cast<int>(w)];
+      else if (looks_like_jsonlog(l)) ++json;
       else if (looks_like_csvlog(l)) ++csv;
       else if (parse_syslog_line(l, &sl)) ++syslog;
     }
@@ -121,7 +178,14 @@ Detection detect(const std::vector<std::string>& lines, Format format, const std
       d.advice = "no input to recognise: pass --format";
       return d;
     }
-    if (json > 0 && json >= csv && json >= syslog) format = Format::kJsonlog;
+    Format best_wrapper = Format::kAuto;
+    for (Format w : {Format::kCnpg, Format::kCloudsql, Format::kLogplex, Format::kJournald, Format::kDocker})
+      if (wrappers[static_cast<int>(w)] > wrapped) {
+        wrapped = wrappers[static_cast<int>(w)];
+        best_wrapper = w;
+      }
+    if (wrapped > 0 && wrapped >= json && wrapped >= csv && wrapped >= syslog) format = best_wrapper;
+    else if (json > 0 && json >= csv && json >= syslog) format = Format::kJsonlog;
     else if (csv > 0 && csv >= syslog) format = Format::kCsvlog;
     else if (syslog > 0) format = Format::kSyslog;
     else format = Format::kStderr;
@@ -129,6 +193,7 @@ Detection detect(const std::vector<std::string>& lines, Format format, const std
   d.format = format;
   d.description = format_name(format);
   if (format == Format::kCsvlog || format == Format::kJsonlog) return d;
+  if (is_wrapper(format)) return detect_wrapped(lines, format, prefix, zones, std::move(d));
 
   // The texts that start with a prefix: primary lines, not continuations;
   // in a shared syslog file, those of the server's tags.

@@ -9,7 +9,9 @@
 
 namespace pgtail {
 
-enum class Format { kAuto, kStderr, kCsvlog, kJsonlog, kSyslog };
+/// The server's own formats, and the wrappers around stderr lines that clouds
+/// and containers add (wrappers.hpp).
+enum class Format { kAuto, kStderr, kCsvlog, kJsonlog, kSyslog, kCnpg, kCloudsql, kLogplex, kJournald, kDocker };
 
 /// "stderr", "csvlog", ...; parse_format() is its inverse (false if unknown).
 const char* format_name(Format f);
@@ -25,7 +27,7 @@ const std::vector<KnownPrefix>& known_prefixes();
 
 struct Detection {
   Format format = Format::kAuto;  ///< kAuto: undecided (see advice)
-  std::string prefix;             ///< for stderr and syslog
+  std::string prefix;             ///< for stderr, syslog and the wrappers
   std::string description;        ///< "stderr, log_line_prefix '%m [%p] ' (PostgreSQL's default)"
   std::string advice;             ///< when undecided: what to pass instead
 };

@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <algorithm>
+
 #include "utf8.hpp"
 
 namespace pgtail {
@@ -50,7 +52,7 @@ void LogParser::begin(const std::string& name, int64_t mtime, bool live) {
   last_month_ = 0;
   format_ = options_.format;
   syslog_any_tag_ = false;
-  bool need_prefix = format_ == Format::kAuto || format_ == Format::kStderr || format_ == Format::kSyslog;
+  bool need_prefix = format_ != Format::kCsvlog && format_ != Format::kJsonlog;
   detecting_ = format_ == Format::kAuto || (need_prefix && !options_.prefix);
   detect_buf_.clear();
   detect_bytes_ = 0;
@@ -64,6 +66,8 @@ void LogParser::begin(const std::string& name, int64_t mtime, bool live) {
   }
   csv_.reset(new CsvlogReader(zones_, options_.max_entry_bytes));
   json_.reset(new JsonlogReader(zones_, options_.max_entry_bytes));
+  wrappers_.reset(new WrapperReader(zones_, options_.max_entry_bytes));
+  docker_partial_.clear();
 }
 
 void LogParser::warn(const std::string& what) { warn_(what); }
@@ -85,10 +89,12 @@ void LogParser::emit(const Event& ev) {
   sink_(ev);
 }
 
-void LogParser::raw(std::string_view text, bool cut, std::optional<int64_t> time_ms) {
+void LogParser::raw(std::string_view text, bool cut, std::optional<int64_t> time_ms,
+                    std::string_view instance) {
   raw_.clear();
   raw_.type = Event::Type::kRaw;
   raw_.time_ms = time_ms;
+  raw_.instance_name.assign(instance.data(), instance.size());
   raw_.message.assign(text.data(), text.size());
   raw_.truncated = cut;
   assembler_.pass(raw_);  // behind the entries begun before it
@@ -183,10 +189,87 @@ void LogParser::process(std::string_view text, bool cut, int64_t now_ms) {
       emit(*scratch_);
       break;
     }
+    case Format::kLogplex:
+      process_logplex(text, cut, now_ms);
+      break;
+    case Format::kCnpg:
+    case Format::kCloudsql:
+    case Format::kJournald:
+    case Format::kDocker:
+      process_wrapped(text, cut, now_ms);
+      break;
     case Format::kAuto:
       raw(text, cut);
       break;
   }
+}
+
+void LogParser::process_wrapped(std::string_view line, bool cut, int64_t now_ms) {
+  Wrapped w;
+  warning_.clear();
+  if (!wrappers_->parse(format_, line, &w, scratch_.get(), &warning_)) {
+    warn(here() + ": " + warning_ + "; kept as a raw event");
+    raw(line, cut);
+    return;
+  }
+  if (!warning_.empty()) warn_once(here(), warning_);
+  if (w.kind == Wrapped::Kind::kOther) {
+    ++stats_.other;  // CloudNativePG's own messages, another unit's
+    return;
+  }
+  if (w.kind == Wrapped::Kind::kRecord) {
+    scratch_->instance_name.assign(w.instance.data(), w.instance.size());
+    if (cut) scratch_->truncated = true;
+    clock(*scratch_, now_ms);
+    assembler_.pass(*scratch_);
+    return;
+  }
+  std::string_view text = w.text;
+  if (w.partial || !docker_partial_.empty()) {
+    // Docker's json-file splits a line of more than 16 KiB into pieces.
+    size_t room = options_.max_entry_bytes > docker_partial_.size() ? options_.max_entry_bytes - docker_partial_.size() : 0;
+    docker_partial_.append(text.data(), std::min(room, text.size()));
+    if (w.partial && docker_partial_.size() < options_.max_entry_bytes) return;
+    text = docker_partial_;
+  }
+  Outer outer;
+  outer.pid = w.pid;
+  outer.time_ms = w.time_ms;
+  outer.instance = w.instance;
+  if (!utf8_clean(text)) {  // journald's MESSAGE as bytes, \u0000 escapes
+    utf8_repair(text, &inner_repaired_);
+    text = inner_repaired_;
+    ++stats_.repaired;
+    warn(here() + ": invalid UTF-8 or NUL bytes replaced with U+FFFD");
+  }
+  // One line a wrapper entry, as a rule; a message with newlines is taken
+  // line by line, as the server would have written it to stderr.
+  for (size_t nl; (nl = text.find('\n')) != std::string_view::npos; text.remove_prefix(nl + 1))
+    process_inner(text.substr(0, nl), cut, outer, now_ms);
+  process_inner(text, cut, outer, now_ms);
+  docker_partial_.clear();
+}
+
+void LogParser::process_inner(std::string_view text, bool cut, const Outer& outer, int64_t now_ms) {
+  if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  if (text.empty()) {
+    ++stats_.empty;
+    return;
+  }
+  process_prefixed(text, cut, &outer, now_ms);
+}
+
+void LogParser::process_logplex(std::string_view line, bool cut, int64_t now_ms) {
+  SyslogLine sl;
+  if (!parse_logplex_line(line, &sl)) {
+    raw(line, cut);
+    return;
+  }
+  if (!is_postgres_tag(sl.tag)) {
+    ++stats_.other;  // the app's other sources: heroku[router], app[web.1], metrics
+    return;
+  }
+  process_chunk(line, sl, cut, now_ms);
 }
 
 void LogParser::csv_result(CsvlogReader::Result r, const std::string& err, bool cut) {
@@ -199,12 +282,31 @@ void LogParser::csv_result(CsvlogReader::Result r, const std::string& err, bool 
   emit(*scratch_);
 }
 
-void LogParser::process_prefixed(std::string_view text, bool cut, const SyslogLine* sl, int64_t now_ms) {
+bool LogParser::outer_time(const Outer* outer, int64_t* ms) {
+  if (!outer) return false;
+  if (outer->time_ms) {
+    *ms = *outer->time_ms;
+    return true;
+  }
+  return outer->syslog && syslog_time(*outer->syslog, ms);
+}
+
+void LogParser::process_prefixed(std::string_view text, bool cut, const Outer* outer, int64_t now_ms) {
   std::optional<int64_t> pid;
-  if (sl && sl->pid >= 0) pid = sl->pid;
+  std::string_view instance;
+  if (outer) {
+    pid = outer->pid;
+    instance = outer->instance;
+  }
   if (!live_) now_ms = log_clock_;
   if (text[0] == '\t') {
-    if (!assembler_.add_continuation(pid, text.substr(1), true, now_ms)) raw(text, cut);
+    if (!assembler_.add_continuation(pid, text.substr(1), true, now_ms)) {
+      int64_t t;
+      if (outer && outer->time_ms && outer_time(outer, &t))
+        raw(text, cut, t, instance);
+      else
+        raw(text, cut, std::nullopt, instance);
+    }
     return;
   }
   scratch_->clear();
@@ -215,16 +317,17 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const SyslogLi
     // log shipper) still belong to the entry before them.
     if (text[0] == ' ' && assembler_.add_continuation(pid, text, true, live_ ? now_ms : log_clock_)) return;
     int64_t t;
-    if (sl && syslog_time(*sl, &t))
-      raw(text, cut, t);
+    if (outer_time(outer, &t))
+      raw(text, cut, t, instance);
     else
-      raw(text, cut);
+      raw(text, cut, std::nullopt, instance);
     return;
   }
   if (!warning_.empty()) warn_once(here(), warning_);
   if (!scratch_->pid) scratch_->pid = pid;
   int64_t t;
-  if (!scratch_->time_ms && sl && syslog_time(*sl, &t)) scratch_->time_ms = t;
+  if (!scratch_->time_ms && outer_time(outer, &t)) scratch_->time_ms = t;
+  scratch_->instance_name.assign(instance.data(), instance.size());
   now_ms = clock(*scratch_, now_ms);
   std::string_view body = text.substr(m.text_start);
   if (m.word != Word::kLevel) {
@@ -273,6 +376,11 @@ void LogParser::process_syslog(std::string_view line, bool cut, int64_t now_ms) 
     ++stats_.other;  // another program's line in a shared syslog file
     return;
   }
+  process_chunk(line, sl, cut, now_ms);
+}
+
+/// The text of a syslog or logplex line, with its [N-M] numbering.
+void LogParser::process_chunk(std::string_view line, const SyslogLine& sl, bool cut, int64_t now_ms) {
   std::string_view text = syslog_unescape(sl.text, &unescaped_);
   if (text.empty()) {
     ++stats_.empty;
@@ -280,6 +388,9 @@ void LogParser::process_syslog(std::string_view line, bool cut, int64_t now_ms) 
   }
   std::optional<int64_t> pid;
   if (sl.pid >= 0) pid = sl.pid;
+  Outer outer;
+  outer.syslog = &sl;
+  outer.pid = pid;
   // The server cuts a line longer than 900 bytes at a space (the next chunk
   // starts with it) or, in a word longer than that, anywhere (the previous
   // chunk is then 900 bytes, less a cut multi-byte character).
@@ -294,13 +405,13 @@ void LogParser::process_syslog(std::string_view line, bool cut, int64_t now_ms) 
     scratch_->clear();
     PrefixMatch m;
     if (!split && matcher_->match(text, scratch_.get(), &m, nullptr)) {
-      process_prefixed(text, cut, &sl, now_ms);
+      process_prefixed(text, cut, &outer, now_ms);
       return;
     }
     if (!assembler_.add_continuation(pid, text, !split, live_ ? now_ms : log_clock_)) raw(line, cut);
     return;
   }
-  process_prefixed(text, cut, &sl, now_ms);
+  process_prefixed(text, cut, &outer, now_ms);
 }
 
 void LogParser::tick(int64_t now_ms) {

@@ -19,6 +19,7 @@
 #include "prefix.hpp"
 #include "syslog.hpp"
 #include "timestamp.hpp"
+#include "wrappers.hpp"
 
 namespace pgtail {
 
@@ -33,7 +34,7 @@ struct ParseOptions {
 
 struct ParseStats {
   uint64_t lines = 0, entries = 0, raw = 0, truncated = 0, repaired = 0, empty = 0;
-  uint64_t other = 0;  ///< syslog lines of other programs, skipped
+  uint64_t other = 0;  ///< syslog lines of other programs, wrapper lines not the server's: skipped
 };
 
 class LogParser {
@@ -68,15 +69,28 @@ class LogParser {
     bool cut;
     uint64_t line_no;
   };
+  /// What the wrapper around a stderr-style line says about it; its time is
+  /// used when the prefix has none (a syslog time is read only then).
+  struct Outer {
+    const SyslogLine* syslog = nullptr;
+    std::optional<int64_t> pid, time_ms;
+    std::string_view instance;
+  };
   void decide(int64_t now_ms);
   void process(std::string_view text, bool cut, int64_t now_ms);
-  void process_prefixed(std::string_view text, bool cut, const SyslogLine* sl, int64_t now_ms);
+  void process_prefixed(std::string_view text, bool cut, const Outer* outer, int64_t now_ms);
+  void process_wrapped(std::string_view line, bool cut, int64_t now_ms);
+  void process_inner(std::string_view text, bool cut, const Outer& outer, int64_t now_ms);
+  void process_logplex(std::string_view line, bool cut, int64_t now_ms);
+  void process_chunk(std::string_view line, const SyslogLine& sl, bool cut, int64_t now_ms);
+  bool outer_time(const Outer* outer, int64_t* ms);
   void csv_result(CsvlogReader::Result r, const std::string& err, bool cut);
   void process_syslog(std::string_view text, bool cut, int64_t now_ms);
   bool syslog_time(const SyslogLine& sl, int64_t* ms);
   int64_t clock(const Event& ev, int64_t now_ms);
   void emit(const Event& ev);
-  void raw(std::string_view text, bool cut, std::optional<int64_t> time_ms = std::nullopt);
+  void raw(std::string_view text, bool cut, std::optional<int64_t> time_ms = std::nullopt,
+           std::string_view instance = {});
   void warn(const std::string& what);
   /// Says `what` once per run however often it happens (an unknown zone on
   /// every line), prefixed by where it first happened.
@@ -109,10 +123,12 @@ class LogParser {
   std::unique_ptr<PrefixMatcher> matcher_;
   std::unique_ptr<CsvlogReader> csv_;
   std::unique_ptr<JsonlogReader> json_;
+  std::unique_ptr<WrapperReader> wrappers_;
+  std::string docker_partial_;  ///< the pieces of a line Docker split, so far
 
   std::unique_ptr<Event> scratch_ = std::make_unique<Event>();  ///< the line being read
   Event raw_;
-  std::string repaired_, unescaped_, warning_;
+  std::string repaired_, unescaped_, warning_, inner_repaired_;
   std::set<std::string> warned_;
 };
 

@@ -74,7 +74,7 @@ FIXTURE_EVENTS='[(e["level"], e["pid"], e["message"]) for e in E if e["type"] ==
 
 @test "--format with an unknown value: status 64 and the list of values" {
 	run --separate-stderr pg-parse --format x
-	assert_usage_error "unknown --format 'x' (auto, stderr, csvlog, jsonlog or syslog)"
+	assert_usage_error "unknown --format 'x' (auto, stderr, csvlog, jsonlog, syslog, cnpg, cloudsql, logplex, journald or docker)"
 }
 
 @test "an unknown flag: status 64, the message, the --help pointer" {

@@ -33,7 +33,7 @@ int64_t now_ms() {
 int parse_flags(int argc, char** argv, Options* o) {
   CLI::App app{"Turns PostgreSQL log lines into NDJSON events, one per log entry.", "pg-parse"};
   app.set_version_flag("--version", "pg-parse (pgtail webhooks) 0.1");
-  app.add_option("-f,--format", o->format, "auto (default), stderr, csvlog, jsonlog or syslog")->type_name("FORMAT");
+  app.add_option("-f,--format", o->format, "auto (default), stderr, csvlog, jsonlog, syslog, cnpg, cloudsql, logplex, journald or docker")->type_name("FORMAT");
   app.add_option("-p,--prefix", o->prefix, "the server's log_line_prefix, as in postgresql.conf")
       ->type_name("PREFIX");
   app.add_option("--prefix-from", o->prefix_from, "read log_line_prefix from this postgresql.conf")
@@ -65,7 +65,7 @@ int parse_flags(int argc, char** argv, Options* o) {
     return usage_error(e.what());
   }
   if (!parse_format(o->format, &o->parse.format))
-    return usage_error("unknown --format '" + o->format + "' (auto, stderr, csvlog, jsonlog or syslog)");
+    return usage_error("unknown --format '" + o->format + "' (auto, stderr, csvlog, jsonlog, syslog, cnpg, cloudsql, logplex, journald or docker)");
   if (!o->prefix.empty() && !o->prefix_from.empty())
     return usage_error("--prefix and --prefix-from exclude each other");
   std::string err;
