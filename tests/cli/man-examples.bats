@@ -53,7 +53,7 @@ EOF
 @test "pg-parse(1): the prefix read from the server's configuration" {
 	printf "#log_line_prefix = '%%m [%%p] '\nlog_line_prefix = '%%t [%%p]: user=%%u,db=%%d '   # pgBadger\n" >postgresql.conf
 	printf '%s\n' '2024-01-15 10:23:45 UTC [42]: user=app,db=shop FATAL:  role "app" does not exist' >app.log
-	run pg-parse --prefix-from postgresql.conf app.log
+	run --separate-stderr pg-parse --prefix-from postgresql.conf app.log
 	assert_success
 	ndjson_check 'len(E) == 1 and E[0]["user"] == "app" and E[0]["database"] == "shop" and E[0]["level"] == "FATAL"'
 }
@@ -70,7 +70,7 @@ EOF
 # example: pg-parse --format syslog --timezone Europe/Paris --year 2019 postgresql.syslog
 @test "pg-parse(1): a syslog file in Paris time" {
 	printf '%s\n' 'Jul  1 12:00:00 db1 postgres[7]: [1-1] user=app,db=shop,app=psql,client=[local] ERROR:  division by zero' >postgresql.syslog
-	run pg-parse --format syslog --timezone Europe/Paris --year 2019 postgresql.syslog
+	run --separate-stderr pg-parse --format syslog --timezone Europe/Paris --year 2019 postgresql.syslog
 	assert_success
 	ndjson_check 'len(ev) == 1 and ev[0]["timestamp"] == "2019-07-01T10:00:00.000Z" and E[0]["pid"] == 7'
 }
