@@ -68,6 +68,7 @@ void LogParser::begin(const std::string& name, int64_t mtime, bool live) {
   json_.reset(new JsonlogReader(zones_, options_.max_entry_bytes));
   wrappers_.reset(new WrapperReader(zones_, options_.max_entry_bytes));
   docker_partial_.clear();
+  orphans_.clear();
 }
 
 void LogParser::warn(const std::string& what) { warn_(what); }
@@ -331,7 +332,11 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const Outer* o
   now_ms = clock(*scratch_, now_ms);
   std::string_view body = text.substr(m.text_start);
   if (m.word != Word::kLevel) {
-    if (!assembler_.add_field(scratch_->pid, m.word, body, now_ms)) raw(text, cut);
+    if (assembler_.add_field(scratch_->pid, m.word, body, now_ms)) return;
+    if (is_wrapper(format_) && format_ != Format::kLogplex)
+      hold_orphan(text, body, m.word, cut);
+    else
+      raw(text, cut);
     return;
   }
   scratch_->level = level_name(m.level);
@@ -342,7 +347,37 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const Outer* o
   }
   scratch_->message.assign(body.data(), body.size());
   if (cut) scratch_->truncated = true;
+  std::optional<int64_t> entry_pid = scratch_->pid, entry_time = scratch_->time_ms;
   assembler_.start(&scratch_, now_ms);
+  if (!orphans_.empty()) adopt_orphans(entry_pid, entry_time, now_ms);
+}
+
+void LogParser::hold_orphan(std::string_view text, std::string_view body, Word word, bool cut) {
+  constexpr size_t kMaxOrphans = 16;
+  if (orphans_.size() >= kMaxOrphans) release_orphans();
+  orphans_.push_back(Orphan{scratch_->pid, scratch_->time_ms, word, std::string(body), std::string(text),
+                            scratch_->instance_name, cut});
+}
+
+void LogParser::adopt_orphans(const std::optional<int64_t>& pid, const std::optional<int64_t>& time_ms,
+                              int64_t now_ms) {
+  // Newest first: the line just above the entry is its last field.
+  bool any = false;
+  for (size_t i = orphans_.size(); i-- > 0;) {
+    Orphan& o = orphans_[i];
+    if (o.pid != pid || o.time_ms != time_ms) continue;
+    if (!assembler_.add_field(pid, o.word, o.body, now_ms)) continue;
+    o.text.clear();
+    any = true;
+  }
+  if (any)
+    orphans_.erase(std::remove_if(orphans_.begin(), orphans_.end(), [](const Orphan& o) { return o.text.empty(); }),
+                   orphans_.end());
+}
+
+void LogParser::release_orphans() {
+  for (const Orphan& o : orphans_) raw(o.text, o.cut, o.time_ms, o.instance);
+  orphans_.clear();
 }
 
 int64_t LogParser::clock(const Event& ev, int64_t now_ms) {
@@ -416,6 +451,7 @@ void LogParser::process_chunk(std::string_view line, const SyslogLine& sl, bool 
 
 void LogParser::tick(int64_t now_ms) {
   if (!live_) return;
+  release_orphans();
   if (detecting_ && !detect_buf_.empty() && now_ms - detect_since_ >= options_.idle_flush_ms)
     decide(now_ms);
   assembler_.flush_idle(now_ms);
@@ -424,6 +460,7 @@ void LogParser::tick(int64_t now_ms) {
 void LogParser::end(int64_t now_ms) {
   if (detecting_ && !detect_buf_.empty()) decide(now_ms);
   detecting_ = false;
+  release_orphans();
   if (format_ == Format::kCsvlog && csv_) {
     std::string err;
     CsvlogReader::Result r;

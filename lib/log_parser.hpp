@@ -125,6 +125,20 @@ class LogParser {
   std::unique_ptr<JsonlogReader> json_;
   std::unique_ptr<WrapperReader> wrappers_;
   std::string docker_partial_;  ///< the pieces of a line Docker split, so far
+  /// DETAIL/HINT/... lines of a JSON wrapper read before their entry: logs
+  /// exported newest first (Cloud Logging, Loki, the CloudNativePG fixture)
+  /// put a HINT line above its LOG line. Joined to the entry of their
+  /// process and time when it comes, else kept as raw events.
+  struct Orphan {
+    std::optional<int64_t> pid, time_ms;
+    Word word;
+    std::string body, text, instance;
+    bool cut;
+  };
+  std::vector<Orphan> orphans_;
+  void hold_orphan(std::string_view text, std::string_view body, Word word, bool cut);
+  void adopt_orphans(const std::optional<int64_t>& pid, const std::optional<int64_t>& time_ms, int64_t now_ms);
+  void release_orphans();
 
   std::unique_ptr<Event> scratch_ = std::make_unique<Event>();  ///< the line being read
   Event raw_;
