@@ -1,0 +1,174 @@
+#include "wrappers.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "log_parser.hpp"
+
+using namespace pgtail;
+
+namespace {
+
+/// Runs a LogParser over `lines` as one file and keeps what comes out.
+struct WrapRun {
+  std::vector<Event> events;
+  std::vector<std::string> warnings;
+  ParseStats stats;
+
+  WrapRun(Format format, const std::vector<std::string>& lines) {
+    ParseOptions options;
+    options.format = format;
+    options.quiet = true;
+    ZoneResolver zones;
+    LogParser p(
+        options, zones, [this](const Event& ev) { events.push_back(ev); },
+        [this](const std::string& w) { warnings.push_back(w); });
+    p.begin("test.log", 1717200000, false);
+    for (const std::string& l : lines) p.line(l, false, 0);
+    p.end(0);
+    stats = p.stats();
+  }
+};
+
+constexpr int64_t kT0 = 1705314225000;  // 2024-01-15 10:23:45 UTC
+
+}  // namespace
+
+TEST_CASE("wrappers: cnpg record maps the csvlog columns, logging_pod is the instance") {
+  WrapRun r(Format::kCnpg,
+            {R"({"level":"info","ts":1705314225.1,"logger":"postgres","msg":"record","logging_pod":"pg-1","record":{"log_time":"2024-01-15 10:23:45.123 UTC","process_id":"42","error_severity":"ERROR","sql_state_code":"22012","message":"division by zero","query":"select 1/0","query_pos":"9"}})",
+             R"({"level":"info","ts":1705314226.0,"logger":"wal-archive","msg":"Backup not configured","logging_pod":"pg-1"})",
+             R"({"level":"info","ts":1705314226.0,"msg":"Readiness probe failing","logging_pod":"pg-1"})"});
+  REQUIRE(r.events.size() == 1);
+  const Event& ev = r.events[0];
+  CHECK(ev.type == Event::Type::kLogEntry);
+  CHECK(ev.instance_name == "pg-1");
+  CHECK(ev.time_ms == kT0 + 123);
+  CHECK(ev.pid == 42);
+  CHECK(ev.level == "ERROR");
+  CHECK(ev.sqlstate == "22012");
+  CHECK(ev.message == "division by zero at character 9");
+  CHECK(ev.statement == "select 1/0");
+  CHECK(r.stats.other == 2);
+  CHECK(r.stats.raw == 0);
+}
+
+TEST_CASE("wrappers: cnpg stderr lines of the postgres logger go through the prefix parser") {
+  WrapRun r(Format::kCnpg,
+            {R"({"level":"info","ts":1,"logger":"postgres","msg":"2024-01-15 10:23:45.000 UTC [28] LOG:  redirecting log output","pipe":"stderr","logging_pod":"pg-1"})",
+             R"({"level":"info","ts":1,"logger":"postgres","msg":"2024-01-15 10:23:45.000 UTC [28] HINT:  Future log output will appear elsewhere.","pipe":"stderr","logging_pod":"pg-1"})"});
+  REQUIRE(r.events.size() == 1);
+  CHECK(r.events[0].pid == 28);
+  CHECK(r.events[0].message == "redirecting log output");
+  CHECK(r.events[0].hint == "Future log output will appear elsewhere.");
+  CHECK(r.events[0].instance_name == "pg-1");
+}
+
+TEST_CASE("wrappers: a HINT above its entry (newest first) joins the entry") {
+  WrapRun r(Format::kCnpg,
+            {R"({"ts":2,"logger":"postgres","msg":"2024-01-15 10:23:45.000 UTC [28] HINT:  see the docs","logging_pod":"p"})",
+             R"({"ts":1,"logger":"postgres","msg":"2024-01-15 10:23:45.000 UTC [28] LOG:  ending log output to stderr","logging_pod":"p"})"});
+  REQUIRE(r.events.size() == 1);
+  CHECK(r.events[0].hint == "see the docs");
+  CHECK(r.stats.raw == 0);
+}
+
+TEST_CASE("wrappers: cloudsql textPayload with its time, database_id and tab continuations") {
+  WrapRun r(Format::kCloudsql,
+            {R"({"resource":{"labels":{"database_id":"proj:db1","region":"eu"},"type":"cloudsql_database"},"textPayload":"[24667]: [1-1] db=shop,user=app LOG:  automatic vacuum of table \"shop.public.t\": index scans: 0","timestamp":"2024-01-15T10:23:45.5Z"})",
+             R"({"resource":{"labels":{"database_id":"proj:db1"}},"textPayload":"\tpages: 0 removed, 1 remain","timestamp":"2024-01-15T10:23:45.5Z"})",
+             R"({"protoPayload":{"methodName":"x"},"timestamp":"2024-01-15T10:23:46Z"})"});
+  REQUIRE(r.events.size() == 1);
+  const Event& ev = r.events[0];
+  CHECK(ev.time_ms == kT0 + 500);
+  CHECK(ev.pid == 24667);
+  CHECK(ev.database == "shop");
+  CHECK(ev.instance_name == "proj:db1");
+  CHECK(ev.message == "automatic vacuum of table \"shop.public.t\": index scans: 0\npages: 0 removed, 1 remain");
+  CHECK(r.stats.other == 1);
+}
+
+TEST_CASE("wrappers: logplex lines, [N-M] numbering, sql_error_code, the drain form") {
+  SyslogLine sl;
+  REQUIRE(parse_logplex_line("2019-03-14T00:22:56+00:00 app[postgres.4882]: [GREEN] [15-2]  sql_error_code = 00000 DETAIL:  x", &sl));
+  CHECK(sl.tag == "postgres");
+  CHECK(sl.pid == 4882);
+  CHECK(sl.seq == 15);
+  CHECK(sl.chunk == 2);
+  CHECK(sl.text == "sql_error_code = 00000 DETAIL:  x");
+  REQUIRE(parse_logplex_line("2021-09-07T04:01:27+00:00 d.af28 app[postgres.5925] [AQUA] [921320-1]  sql_error_code = 00000 LOG:  y", &sl));
+  CHECK(sl.pid == 5925);
+  CHECK(sl.text == "sql_error_code = 00000 LOG:  y");
+  CHECK_FALSE(parse_logplex_line("Jan 15 10:23:45 host postgres[1]: [1-1] LOG:  z", &sl));
+
+  WrapRun r(Format::kLogplex,
+            {"2019-03-14T00:23:00+00:00 app[postgres.4849]: [GREEN] [19-1]  sql_error_code = 40P01 ERROR:  deadlock detected",
+             "2019-03-14T00:23:00+00:00 app[postgres.4849]: [GREEN] [19-2]  sql_error_code = 40P01 DETAIL:  Process 4849 waits.",
+             "2019-03-14T00:23:00+00:00 app[postgres.4849]: [GREEN] [19-3] \tProcess 4821 waits.",
+             "2019-03-14T00:23:01+00:00 heroku[router]: at=info method=GET"});
+  REQUIRE(r.events.size() == 1);
+  CHECK(r.events[0].sqlstate == "40P01");
+  CHECK(r.events[0].pid == 4849);
+  CHECK(r.events[0].detail == "Process 4849 waits.\nProcess 4821 waits.");
+  CHECK(r.events[0].time_ms == 1552522980000);
+  CHECK(r.stats.other == 1);
+}
+
+TEST_CASE("wrappers: journald MESSAGE as a string or as bytes, _PID, __REALTIME_TIMESTAMP") {
+  WrapRun r(Format::kJournald,
+            {R"({"__REALTIME_TIMESTAMP":"1705314225250000","_PID":"77","SYSLOG_IDENTIFIER":"postgres","_COMM":"postgres","MESSAGE":"2024-01-15 10:23:45.250 UTC [77] LOG:  checkpoint starting: time"})",
+             R"({"__REALTIME_TIMESTAMP":"1705314226000000","_PID":"78","SYSLOG_IDENTIFIER":"postgres","MESSAGE":[50,48,50,52,45,48,49,45,49,53,32,49,48,58,50,51,58,52,54,46,48,48,48,32,85,84,67,32,91,55,56,93,32,76,79,71,58,32,32,99,97,102,233]})",
+             R"({"__REALTIME_TIMESTAMP":"1705314226000000","_PID":"1","SYSLOG_IDENTIFIER":"systemd","_COMM":"systemd","MESSAGE":"Started PostgreSQL."})"});
+  REQUIRE(r.events.size() == 2);
+  CHECK(r.events[0].pid == 77);
+  CHECK(r.events[0].time_ms == kT0 + 250);
+  CHECK(r.events[0].message == "checkpoint starting: time");
+  CHECK(r.events[1].pid == 78);
+  CHECK(r.events[1].message == "caf\xEF\xBF\xBD");  // the lone Latin-1 byte repaired
+  CHECK(r.stats.other == 1);
+  CHECK(r.stats.repaired == 1);
+}
+
+TEST_CASE("wrappers: docker json-file lines, the trailing newline, pieces of a long line") {
+  WrapRun r(Format::kDocker,
+            {R"({"log":"2024-01-15 10:23:45.000 UTC [123] ERROR:  relation \"x\" does not exist\n","stream":"stderr","time":"2024-01-15T10:23:45.123456789Z"})",
+             R"({"log":"2024-01-15 10:23:45.000 UTC [123] STATEMENT:  select ","stream":"stderr","time":"2024-01-15T10:23:45.2Z"})",
+             R"({"log":"* from x;\n","stream":"stderr","time":"2024-01-15T10:23:45.2Z"})"});
+  REQUIRE(r.events.size() == 1);
+  CHECK(r.events[0].pid == 123);
+  CHECK(r.events[0].time_ms == kT0);
+  CHECK(r.events[0].statement == "select * from x;");
+}
+
+TEST_CASE("wrappers: a line that is not JSON is kept as a raw event with a warning") {
+  WrapRun r(Format::kDocker, {R"({"log":"2024-01-15 10:23:45.000 UTC [1] LOG:  x\n","time":"2024-01-15T10:23:45Z"})",
+                              "{\"log\": broken", "not json at all"});
+  REQUIRE(r.events.size() == 3);
+  CHECK(r.events[1].type == Event::Type::kRaw);
+  CHECK(r.events[1].message == "{\"log\": broken");
+  CHECK(r.stats.raw == 2);
+  REQUIRE(r.warnings.size() == 2);
+  CHECK(r.warnings[0].rfind("test.log:2: invalid JSON at byte", 0) == 0);
+}
+
+TEST_CASE("wrappers: sniffing and detection look at the inner texts") {
+  CHECK(sniff_wrapper(R"({"level":"info","logging_pod":"p","logger":"postgres"})") == Format::kCnpg);
+  CHECK(sniff_wrapper(R"({"textPayload":"x","timestamp":"t"})") == Format::kCloudsql);
+  CHECK(sniff_wrapper(R"({"__REALTIME_TIMESTAMP":"1","MESSAGE":"x"})") == Format::kJournald);
+  CHECK(sniff_wrapper(R"({"log":"x\n","stream":"stderr","time":"t"})") == Format::kDocker);
+  CHECK(sniff_wrapper("2019-03-14T00:22:56+00:00 app[postgres.4882]: [GREEN] [15-1]  sql_error_code = 00000 LOG:  x") == Format::kLogplex);
+  CHECK(sniff_wrapper(R"({"timestamp":"x","error_severity":"LOG"})") == Format::kAuto);
+  ZoneResolver zones;
+  Detection d = detect({R"({"log":"2024-01-15 10:23:45.000 UTC [1] LOG:  x\n","stream":"stderr","time":"2024-01-15T10:23:45Z"})"},
+                       Format::kAuto, nullptr, zones);
+  CHECK(d.format == Format::kDocker);
+  CHECK(d.prefix == "%m [%p] %q%u@%d ");
+  CHECK(d.description == "docker (Docker json-file), log_line_prefix '%m [%p] %q%u@%d ' (Debian's default)");
+  Format f;
+  for (const char* name : {"cnpg", "cloudsql", "logplex", "journald", "docker"}) {
+    REQUIRE(parse_format(name, &f));
+    CHECK(std::string(format_name(f)) == name);
+  }
+}
