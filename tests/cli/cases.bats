@@ -186,3 +186,4 @@ EOF
 @test "parse/raw" { run_case_file raw; }
 @test "parse/bytes" { run_case_file bytes; }
 @test "parse/detection" { run_case_file detection; }
+@test "parse/wrappers" { run_case_file wrappers; }

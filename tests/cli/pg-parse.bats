@@ -773,3 +773,48 @@ PY
 	assert_stderr "pg-parse: stats: 14 lines, 9 entries, 2 raw, 0 truncated, 0 repaired, 0 empty, 0 of other programs"
 	ndjson_check '[e["message"] for e in E if e["type"] == "raw"] == ["pg_ctl: could not start server", "Examine the log output."]'
 }
+
+@test "corpus: the cnpg, cloudsql and logplex wrappers are detected and give no raw events" {
+	local f want
+	for f in "cnpg.log.gz:cnpg (CloudNativePG JSON)" \
+		"cloudsql.log.gz:cloudsql (Google Cloud Logging JSON), log_line_prefix '[%p]: [%l-1] db=%d,user=%u ' (Google Cloud SQL)" \
+		"logplex.gz:logplex (Heroku logplex), log_line_prefix 'sql_error_code = %e ' (Heroku)"; do
+		want=${f#*:}
+		f=${f%%:*}
+		require_corpus "$f"
+		pg_parse_test --stats "$CORPUS/$f" >out.ndjson 2>err.txt && rc=0 || rc=$?
+		[[ $rc -eq 0 ]] || fail "$f: exit status $rc: $(head -c 500 err.txt)"
+		[[ $(head -n 1 err.txt) == "pg-parse: $CORPUS/$f: detected $want" ]] || fail "$f: $(head -n 1 err.txt)"
+		[[ $(tail -n 1 err.txt) == "pg-parse: stats: "*" entries, 0 raw, 0 truncated, 0 repaired, "* ]] ||
+			fail "$f: $(cat err.txt)"
+		[[ $(wc -l <err.txt) -eq 2 ]] || fail "$f: more than detection and stats on stderr: $(head -c 500 err.txt)"
+	done
+}
+
+@test "corpus: cnpg's records carry the pod as the instance name, its own messages are counted apart" {
+	require_corpus cnpg.log.gz
+	run --separate-stderr pg_parse_test -q --stats "$CORPUS/cnpg.log.gz"
+	assert_equal "$status" 0
+	assert_stderr "pg-parse: stats: 2022 lines, 1977 entries, 0 raw, 0 truncated, 0 repaired, 0 empty, 43 of other programs"
+	ndjson_check 'all(o["instance"]["name"] == "myapp-pg-cluster-1" for o in ev)'
+}
+
+@test "corpus: cloudsql: the database id is the instance name and the entry's timestamp the time" {
+	require_corpus cloudsql.log.gz
+	run --separate-stderr pg_parse_test -q "$CORPUS/cloudsql.log.gz"
+	assert_equal "$status" 0
+	ndjson_check 'ev[0]["timestamp"] == "2020-05-02T13:00:20.382Z" and all(o["instance"]["name"] == "sk5-formations-thomas:temp-thomas-2020-04-30" for o in ev)'
+}
+
+@test "journald and docker: detected from their JSON, the prefix found inside, nothing lost" {
+	run --separate-stderr pg-parse --host test --stats "$FIXTURES/journald.json"
+	assert_equal "$status" 0
+	assert_equal "${stderr_lines[0]}" "pg-parse: $FIXTURES/journald.json: detected journald (journalctl -o json), log_line_prefix '%m [%p] %q%u@%d ' (Debian's default)"
+	assert_equal "${stderr_lines[2]}" "pg-parse: stats: 7 lines, 3 entries, 0 raw, 0 truncated, 1 repaired, 0 empty, 1 of other programs"
+	ndjson_check '[e["level"] for e in E] == ["LOG", "ERROR", "FATAL"] and E[1]["statement"] == "insert into orders\nvalues (1, '"'"'carol'"'"');"'
+	run --separate-stderr pg-parse --host test --stats "$FIXTURES/docker.json"
+	assert_equal "$status" 0
+	assert_equal "${stderr_lines[0]}" "pg-parse: $FIXTURES/docker.json: detected docker (Docker json-file), log_line_prefix '%m [%p] %q%u@%d ' (Debian's default)"
+	assert_equal "${stderr_lines[1]}" "pg-parse: stats: 6 lines, 4 entries, 0 raw, 0 truncated, 0 repaired, 0 empty, 0 of other programs"
+	ndjson_check 'E[2]["statement"] == "select 1/0" and ev[0]["timestamp"] == "2024-01-15T10:23:45.123Z"'
+}
