@@ -75,6 +75,31 @@ EOF
 	ndjson_check 'len(ev) == 1 and ev[0]["timestamp"] == "2019-07-01T10:00:00.000Z" and E[0]["pid"] == 7'
 }
 
+# example: kubectl logs -f cluster-example-1 | pg-parse
+@test "pg-parse(1): a CloudNativePG pod's log (kubectl stood in by cat)" {
+	printf '%s\n' '{"level":"info","ts":1705314225.1,"logger":"postgres","msg":"record","logging_pod":"cluster-example-1","record":{"log_time":"2024-01-15 10:23:45.123 UTC","process_id":"600","error_severity":"FATAL","sql_state_code":"53300","message":"sorry, too many clients already"}}' \
+		'{"level":"info","ts":1705314226.0,"msg":"Readiness probe failing","logging_pod":"cluster-example-1"}' >pod.log
+	run --separate-stderr bash -c "cat pod.log | pg-parse"
+	assert_success
+	assert_equal "$stderr" "pg-parse: <stdin>: detected cnpg (CloudNativePG JSON)"
+	ndjson_check 'len(ev) == 1 and ev[0]["instance"]["name"] == "cluster-example-1" and E[0]["level"] == "FATAL"'
+}
+
+# example: journalctl -f -o json -u postgresql | pg-parse --format journald
+@test "pg-parse(1): a unit's journal as JSON (journalctl stood in by cat)" {
+	run --separate-stderr bash -c "cat '$FIXTURES/journald.json' | pg-parse --format journald"
+	assert_success
+	ndjson_check 'len(E) == 3 and E[1]["detail"] == "Key (id)=(1) already exists."'
+}
+
+# example: pg-parse --format cloudsql downloaded-logs.json
+@test "pg-parse(1): entries exported from Google Cloud Logging" {
+	printf '%s\n' '{"resource":{"labels":{"database_id":"p:db1"},"type":"cloudsql_database"},"textPayload":"[24667]: [2-1] db=shop,user=app ERROR:  division by zero","timestamp":"2020-05-02T13:00:20.38403Z"}' >downloaded-logs.json
+	run --separate-stderr pg-parse --format cloudsql downloaded-logs.json
+	assert_success
+	ndjson_check 'len(ev) == 1 and ev[0]["instance"]["name"] == "p:db1" and ev[0]["timestamp"] == "2020-05-02T13:00:20.384Z" and E[0]["database"] == "shop"'
+}
+
 # example: pg-parse -q postgresql.log | grep -o '"level":"[A-Z0-9]*"' | sort | uniq -c
 @test "pgtail(7): entries counted by level" {
 	cp "$PGT_ROOT/examples/postgresql-15-main.log" postgresql.log
