@@ -145,7 +145,10 @@ struct WrapperHandler {
   bool Uint(unsigned u) { return number(u, u); }
   bool Int64(int64_t i) { return number(i, static_cast<double>(i)); }
   bool Uint64(uint64_t u) { return number(static_cast<int64_t>(u & INT64_MAX), static_cast<double>(u)); }
-  bool Double(double d) { return number(static_cast<int64_t>(d), d); }
+  bool Double(double d) {
+    if (!(d >= -9.2e18 && d <= 9.2e18)) return Null();  // the conversion would be undefined
+    return number(static_cast<int64_t>(d), d);
+  }
   bool RawNumber(const char*, rapidjson::SizeType, bool) { return Null(); }
   bool String(const char* s, rapidjson::SizeType n, bool) { return text(std::string_view(s, n)); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
@@ -222,7 +225,7 @@ bool WrapperReader::parse(Format format, std::string_view line, Wrapped* out, Ev
   switch (format) {
     case Format::kCnpg:
       out->instance = h.pod_;
-      if (h.has_ts_) out->time_ms = static_cast<int64_t>(h.ts_ * 1000);
+      if (h.has_ts_ && h.ts_ >= 0 && h.ts_ < 1e13) out->time_ms = static_cast<int64_t>(h.ts_ * 1000);
       // CloudNativePG's own messages (instance manager, wal-archive, ...)
       // carry another logger, or none.
       if (h.logger_ != "postgres") break;
