@@ -334,7 +334,7 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const Outer* o
   if (m.word != Word::kLevel) {
     if (assembler_.add_field(scratch_->pid, m.word, body, now_ms)) return;
     if (is_wrapper(format_) && format_ != Format::kLogplex)
-      hold_orphan(text, body, m.word, cut);
+      hold_orphan(text, body, m.word, cut, now_ms);
     else
       raw(text, cut);
     return;
@@ -352,9 +352,11 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const Outer* o
   if (!orphans_.empty()) adopt_orphans(entry_pid, entry_time, now_ms);
 }
 
-void LogParser::hold_orphan(std::string_view text, std::string_view body, Word word, bool cut) {
+void LogParser::hold_orphan(std::string_view text, std::string_view body, Word word, bool cut,
+                            int64_t now_ms) {
   constexpr size_t kMaxOrphans = 16;
   if (orphans_.size() >= kMaxOrphans) release_orphans();
+  if (orphans_.empty()) orphan_since_ = now_ms;
   orphans_.push_back(Orphan{scratch_->pid, scratch_->time_ms, word, std::string(body), std::string(text),
                             scratch_->instance_name, cut});
 }
@@ -451,7 +453,7 @@ void LogParser::process_chunk(std::string_view line, const SyslogLine& sl, bool 
 
 void LogParser::tick(int64_t now_ms) {
   if (!live_) return;
-  release_orphans();
+  if (!orphans_.empty() && now_ms - orphan_since_ >= options_.idle_flush_ms) release_orphans();
   if (detecting_ && !detect_buf_.empty() && now_ms - detect_since_ >= options_.idle_flush_ms)
     decide(now_ms);
   assembler_.flush_idle(now_ms);
@@ -471,6 +473,10 @@ void LogParser::end(int64_t now_ms) {
 
 int64_t LogParser::next_deadline() const {
   int64_t d = assembler_.next_deadline();
+  if (live_ && !orphans_.empty()) {
+    int64_t t = orphan_since_ + options_.idle_flush_ms;
+    if (d < 0 || t < d) d = t;
+  }
   if (detecting_ && !detect_buf_.empty()) {
     int64_t t = detect_since_ + options_.idle_flush_ms;
     if (d < 0 || t < d) d = t;

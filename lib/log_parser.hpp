@@ -136,7 +136,8 @@ class LogParser {
     bool cut;
   };
   std::vector<Orphan> orphans_;
-  void hold_orphan(std::string_view text, std::string_view body, Word word, bool cut);
+  int64_t orphan_since_ = 0;  ///< when the oldest was held (a live input's idle flush)
+  void hold_orphan(std::string_view text, std::string_view body, Word word, bool cut, int64_t now_ms);
   void adopt_orphans(const std::optional<int64_t>& pid, const std::optional<int64_t>& time_ms, int64_t now_ms);
   void release_orphans();
 
