@@ -4,6 +4,10 @@
 #include <cstring>
 #include <string_view>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -69,7 +73,19 @@ bool json_clean(const char* s, size_t n) {
     std::memcpy(&v, s, n);
     return !has_escapable(v);
   }
-  for (size_t i = 0; i + 8 <= n; i += 8) {
+  size_t i = 0;
+#ifdef __SSE2__
+  // Sixteen bytes at a time where the processor has SSE2 (every x86-64):
+  // '"', '\\', or a byte below 0x20 (max(b, 0x1F) == 0x1F).
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x1F);
+  for (; i + 16 <= n; i += 16) {
+    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, quote), _mm_cmpeq_epi8(b, backslash)),
+                               _mm_cmpeq_epi8(_mm_max_epu8(b, ctl), ctl));
+    if (_mm_movemask_epi8(hit)) return false;
+  }
+#endif
+  for (; i + 8 <= n; i += 8) {
     std::memcpy(&v, s + i, 8);
     if (has_escapable(v)) return false;
   }
