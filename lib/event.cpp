@@ -33,13 +33,28 @@ void set_text(std::string& field, const char* p, size_t n) {
 }
 
 void Event::clear() {
+  // Field by field (not a loop over pointers): this runs for every line.
   type = Type::kLogEntry;
   time_ms.reset();
-  for (std::string* s : {&level, &sqlstate, &message, &detail, &hint, &context,
-                         &statement, &query, &location, &user, &database,
-                         &application, &remote_host, &local_address, &session_id,
-                         &command_tag, &vxid, &backend_type, &instance_name})
-    s->clear();
+  level.clear();
+  sqlstate.clear();
+  message.clear();
+  detail.clear();
+  hint.clear();
+  context.clear();
+  statement.clear();
+  query.clear();
+  location.clear();
+  user.clear();
+  database.clear();
+  application.clear();
+  remote_host.clear();
+  local_address.clear();
+  session_id.clear();
+  command_tag.clear();
+  vxid.clear();
+  backend_type.clear();
+  instance_name.clear();
   session_start_ms.reset();
   pid.reset();
   remote_port.reset();
@@ -56,8 +71,8 @@ namespace {
 
 using JsonWriter = JsonLineWriter;
 
-/// True when `s` has no byte that JSON must escape: '"', '\\' or one below
-/// 0x20. Eight bytes at a time (the classic has-less/has-byte tricks).
+/// True when one of the eight bytes of `v` is one JSON must escape: '"',
+/// '\\' or one below 0x20 (the classic has-less/has-byte tricks).
 bool has_escapable(uint64_t v) {
   constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
   uint64_t quote = v ^ (kOnes * '"'), backslash = v ^ (kOnes * '\\');
@@ -66,6 +81,7 @@ bool has_escapable(uint64_t v) {
   return (found & kHigh) != 0;
 }
 
+/// True when `s` has no byte that JSON must escape, so it can be copied as is.
 bool json_clean(const char* s, size_t n) {
   uint64_t v;
   if (n < 8) {  // most values are short: one padded word
@@ -132,7 +148,7 @@ void put_time(JsonWriter& w, const char (&key)[N], const std::optional<int64_t>&
     cache->text.push_back('"');
   }
   w.LiteralKey(key);
-  w.RawValue(cache->text.data(), cache->text.size(), rapidjson::kStringType);
+  w.RawJson(cache->text.data(), cache->text.size(), rapidjson::kStringType);
 }
 
 void write_instance(JsonWriter& w, const Instance& in) {
@@ -175,6 +191,12 @@ bool JsonLineWriter::Member(const char* key, size_t key_size, const char* s, rap
   return true;
 }
 
+bool JsonLineWriter::RawJson(const char* json, size_t n, rapidjson::Type type) {
+  Prefix(type);
+  std::memcpy(os_->Push(n), json, n);
+  return EndValue(true);
+}
+
 bool JsonLineWriter::Raw(const char* s, rapidjson::SizeType n) {
   Prefix(rapidjson::kStringType);
   char* p = os_->Push(n + 2);
@@ -215,7 +237,7 @@ void EventWriter::write(const Event& ev, rapidjson::StringBuffer* out) {
   put_time(w, "timestamp", ev.time_ms, true, &time_cache);
   w.LiteralKey("instance");
   const std::string& instance = instance_for(ev);
-  w.RawValue(instance.data(), instance.size(), rapidjson::kObjectType);
+  w.RawJson(instance.data(), instance.size(), rapidjson::kObjectType);
   w.LiteralKey("event");
   w.StartObject();
   w.LiteralKey("type");

@@ -69,6 +69,9 @@ class JsonLineWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
   bool Member(const char (&key)[N], const char* s, rapidjson::SizeType n) {
     return Member(key, N - 1, s, n);
   }
+  /// RawValue() copied in one step rather than character by character: for
+  /// JSON made once and written on every line (the instance, a time).
+  bool RawJson(const char* json, size_t n, rapidjson::Type type);
 
  private:
   bool Raw(const char* s, rapidjson::SizeType n);
