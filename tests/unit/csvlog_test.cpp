@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "jsonlog.hpp"
+#include "test_data.hpp"
 
 using namespace pgtail;
 using Result = CsvlogReader::Result;
@@ -37,28 +38,6 @@ std::vector<Out> read_all(const std::vector<std::string>& lines, size_t max = 1 
   ZoneResolver zones;
   CsvlogReader reader(zones, max);
   return read_all(reader, lines);
-}
-
-/// The lines of a test data file (run from the repository root, as make does).
-std::vector<std::string> data_lines(const std::string& name) {
-  std::string path = "tests/unit/data/" + name;
-  FILE* f = std::fopen(path.c_str(), "rb");
-  INFO("cannot open " << path << " (run the tests from the repository root)");
-  REQUIRE(f != nullptr);
-  std::string all;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) all.append(buf, n);
-  std::fclose(f);
-  std::vector<std::string> lines;
-  size_t i = 0;
-  while (i < all.size()) {
-    size_t j = all.find('\n', i);
-    if (j == std::string::npos) j = all.size();
-    lines.push_back(all.substr(i, j - i));
-    i = j + 1;
-  }
-  return lines;
 }
 
 const char kPg17[] =

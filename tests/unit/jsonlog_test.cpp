@@ -2,36 +2,14 @@
 
 #include <catch2/catch.hpp>
 
-#include <zlib.h>
-
 #include <string>
 #include <vector>
+
+#include "test_data.hpp"
 
 using namespace pgtail;
 
 namespace {
-
-/// The lines of a gzip-compressed test data file (run from the repository root).
-std::vector<std::string> gz_lines(const std::string& name) {
-  std::string path = "tests/unit/data/" + name;
-  gzFile f = gzopen(path.c_str(), "rb");
-  INFO("cannot open " << path << " (run the tests from the repository root)");
-  REQUIRE(f != nullptr);
-  std::string all;
-  char buf[65536];
-  int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) all.append(buf, static_cast<size_t>(n));
-  gzclose(f);
-  std::vector<std::string> lines;
-  size_t i = 0;
-  while (i < all.size()) {
-    size_t j = all.find('\n', i);
-    if (j == std::string::npos) j = all.size();
-    lines.push_back(all.substr(i, j - i));
-    i = j + 1;
-  }
-  return lines;
-}
 
 const char kFull[] =
     R"({"timestamp":"2024-01-15 10:23:45.123 UTC","user":"app","dbname":"shop","pid":12345,)"
@@ -229,7 +207,7 @@ TEST_CASE("jsonlog: looks_like_jsonlog", "[jsonlog]") {
 TEST_CASE("jsonlog fixture: pg_vacuums.json.gz (CEST, multi-line messages)", "[jsonlog][fixture]") {
   ZoneResolver zones;
   JsonlogReader reader(zones);
-  std::vector<std::string> lines = gz_lines("pg_vacuums.json.gz");
+  std::vector<std::string> lines = data_lines("pg_vacuums.json.gz");
   REQUIRE(lines.size() == 3544);
   std::vector<Event> events;
   for (const std::string& line : lines) {
