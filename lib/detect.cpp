@@ -197,15 +197,15 @@ Detection detect(const std::vector<std::string>& lines, Format format, const std
 
   // The texts that start with a prefix: primary lines, not continuations;
   // in a shared syslog file, those of the server's tags.
-  bool any_postgres = false;
+  d.any_tag = format == Format::kSyslog;
   if (format == Format::kSyslog)
     for (const std::string& l : lines)
-      if (parse_syslog_line(l, &sl) && is_postgres_tag(sl.tag)) any_postgres = true;
+      if (parse_syslog_line(l, &sl) && is_postgres_tag(sl.tag)) d.any_tag = false;
   std::vector<std::string_view> texts;
   for (const std::string& l : lines) {
     std::string_view t = l;
     if (format == Format::kSyslog) {
-      if (!parse_syslog_line(l, &sl) || sl.chunk > 1 || (any_postgres && !is_postgres_tag(sl.tag))) continue;
+      if (!parse_syslog_line(l, &sl) || sl.chunk > 1 || (!d.any_tag && !is_postgres_tag(sl.tag))) continue;
       t = sl.text;
     }
     if (t.empty() || t[0] == '\t' || t[0] == ' ') continue;

@@ -30,6 +30,9 @@ struct Detection {
   std::string prefix;             ///< for stderr, syslog and the wrappers
   std::string description;        ///< "stderr, log_line_prefix '%m [%p] ' (PostgreSQL's default)"
   std::string advice;             ///< when undecided: what to pass instead
+  /// syslog: no line carries one of the usual tags (is_postgres_tag()), so
+  /// syslog_ident was set by the server's admin and every tag is the server's.
+  bool any_tag = false;
 };
 
 /// Looks at `lines` (the first lines of one input, UTF-8 repaired). `format`

@@ -136,12 +136,7 @@ void LogParser::decide(int64_t now_ms) {
   for (const Buffered& b : detect_buf_) lines.push_back(b.text);
   Detection d = detect(lines, options_.format, options_.prefix ? &*options_.prefix : nullptr, zones_);
   format_ = d.format;
-  // A syslog_ident of the server's own choosing: when no line carries one of
-  // the usual tags, every program's lines are taken for the server's.
-  syslog_any_tag_ = true;
-  SyslogLine sl;
-  for (const Buffered& b : detect_buf_)
-    if (parse_syslog_line(b.text, &sl) && is_postgres_tag(sl.tag)) syslog_any_tag_ = false;
+  syslog_any_tag_ = d.any_tag;
   if (d.format == Format::kAuto) {
     warn(name_ + ": " + d.advice + "; lines are kept as raw events");
   } else {
@@ -300,14 +295,10 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const Outer* o
     instance = outer->instance;
   }
   if (!live_) now_ms = log_clock_;
+  int64_t t;
   if (text[0] == '\t') {
-    if (!assembler_.add_continuation(pid, text.substr(1), true, now_ms)) {
-      int64_t t;
-      if (outer && outer->time_ms && outer_time(outer, &t))
-        raw(text, cut, t, instance);
-      else
-        raw(text, cut, std::nullopt, instance);
-    }
+    if (!assembler_.add_continuation(pid, text.substr(1), true, now_ms))
+      raw(text, cut, outer_time(outer, &t) ? std::optional<int64_t>(t) : std::nullopt, instance);
     return;
   }
   scratch_->clear();
@@ -315,18 +306,15 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const Outer* o
   warning_.clear();
   if (!matcher_->match(text, scratch_.get(), &m, &warning_)) {
     // Continuation lines whose tab became spaces on the way (an editor, a
-    // log shipper) still belong to the entry before them.
-    if (text[0] == ' ' && assembler_.add_continuation(pid, text, true, live_ ? now_ms : log_clock_)) return;
-    int64_t t;
-    if (outer_time(outer, &t))
-      raw(text, cut, t, instance);
-    else
-      raw(text, cut, std::nullopt, instance);
+    // log shipper), or a later syslog chunk of the message, still belong to
+    // the entry before them.
+    bool continues = text[0] == ' ' || (outer && outer->later_chunk);
+    if (continues && assembler_.add_continuation(pid, text, true, now_ms)) return;
+    raw(text, cut, outer_time(outer, &t) ? std::optional<int64_t>(t) : std::nullopt, instance);
     return;
   }
   if (!warning_.empty()) warn_once(here(), warning_);
   if (!scratch_->pid) scratch_->pid = pid;
-  int64_t t;
   if (!scratch_->time_ms && outer_time(outer, &t)) scratch_->time_ms = t;
   scratch_->instance_name.assign(instance.data(), instance.size());
   now_ms = clock(*scratch_, now_ms);
@@ -347,9 +335,13 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const Outer* o
   }
   scratch_->message.assign(body.data(), body.size());
   if (cut) scratch_->truncated = true;
+  if (orphans_.empty()) {  // the common case: nothing held for a wrapper
+    assembler_.start(&scratch_, now_ms);
+    return;
+  }
   std::optional<int64_t> entry_pid = scratch_->pid, entry_time = scratch_->time_ms;
   assembler_.start(&scratch_, now_ms);
-  if (!orphans_.empty()) adopt_orphans(entry_pid, entry_time, now_ms);
+  adopt_orphans(entry_pid, entry_time, now_ms);
 }
 
 void LogParser::hold_orphan(std::string_view text, std::string_view body, Word word, bool cut,
@@ -436,18 +428,14 @@ void LogParser::process_chunk(std::string_view line, const SyslogLine& sl, bool 
   chunk_pid_ = sl.pid;
   chunk_seq_ = sl.seq;
   chunk_bytes_ = text.size();
-  if (sl.chunk > 1 && text[0] != '\t') {
-    // A later line of message N: the rest of a split line, a new prefixed
-    // DETAIL/HINT/... line, or a message line that lost its tab on the way.
-    scratch_->clear();
-    PrefixMatch m;
-    if (!split && matcher_->match(text, scratch_.get(), &m, nullptr)) {
-      process_prefixed(text, cut, &outer, now_ms);
-      return;
-    }
-    if (!assembler_.add_continuation(pid, text, !split, live_ ? now_ms : log_clock_)) raw(line, cut);
+  // A later line of message N: the rest of a split line (joined as is), or
+  // a new prefixed DETAIL/HINT/... line, or a message line that lost its tab
+  // on the way (process_prefixed() tells those two apart).
+  if (split && text[0] != '\t') {
+    if (!assembler_.add_continuation(pid, text, false, live_ ? now_ms : log_clock_)) raw(line, cut);
     return;
   }
+  outer.later_chunk = sl.chunk > 1;
   process_prefixed(text, cut, &outer, now_ms);
 }
 

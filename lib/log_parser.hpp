@@ -75,6 +75,7 @@ class LogParser {
     const SyslogLine* syslog = nullptr;
     std::optional<int64_t> pid, time_ms;
     std::string_view instance;
+    bool later_chunk = false;  ///< [N-M] with M > 1: unprefixed text continues N
   };
   void decide(int64_t now_ms);
   void process(std::string_view text, bool cut, int64_t now_ms);
@@ -108,7 +109,7 @@ class LogParser {
   uint64_t line_no_ = 0;
   int year_ = 0, mtime_month_ = 0, last_month_ = 0;
   bool live_ = true;
-  bool syslog_any_tag_ = false;  ///< no usual tag seen: syslog_ident was changed
+  bool syslog_any_tag_ = false;  ///< Detection::any_tag of this input
   int64_t chunk_pid_ = -1, chunk_seq_ = -1;  ///< the last syslog chunk's message
   size_t chunk_bytes_ = 0;                    ///< and its length
   int64_t log_clock_ = 0;  ///< latest log time seen (ms), the clock of a file

@@ -110,7 +110,6 @@ bool Prefix::compile(std::string_view spec, Prefix* out, std::string* err) {
       add_literal("%");
     } else if (std::strchr("audrhLbpPtmnieclsvxqQ", c)) {
       p.tokens_.push_back(PrefixToken{c, left ? -width : width, {}});
-      if (c == 'p') p.has_pid_ = true;
     } else {
       // The server prints nothing for an escape it does not know; so do we.
     }

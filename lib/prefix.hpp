@@ -30,13 +30,10 @@ class Prefix {
 
   const std::string& spec() const { return spec_; }
   const std::vector<PrefixToken>& tokens() const { return tokens_; }
-  /// True when the prefix carries the process id (%p), the key for merging.
-  bool has_pid() const { return has_pid_; }
 
  private:
   std::string spec_;
   std::vector<PrefixToken> tokens_;
-  bool has_pid_ = false;
 };
 
 /// What the start of a line says once the prefix is matched.

@@ -318,7 +318,6 @@ TEST_CASE("prefix: compile", "[prefix]") {
   Prefix p;
   std::string err;
   REQUIRE(Prefix::compile("%m [%p] %q%u@%d ", &p, &err));
-  CHECK(p.has_pid());
   CHECK(p.spec() == "%m [%p] %q%u@%d ");
   REQUIRE(p.tokens().size() == 9);
   CHECK(p.tokens()[0].escape == 'm');
@@ -332,7 +331,6 @@ TEST_CASE("prefix: compile", "[prefix]") {
   CHECK(p.tokens()[1].padding == 10);
 
   REQUIRE(Prefix::compile("%t ", &p, &err));
-  CHECK_FALSE(p.has_pid());
 
   // An empty prefix is the server's when log_line_prefix = ''.
   REQUIRE(Prefix::compile("", &p, &err));
