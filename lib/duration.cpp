@@ -103,4 +103,18 @@ std::string format_duration(int64_t ms) {
   return buf;
 }
 
+std::string format_duration_short(int64_t ms) {
+  struct {
+    int64_t unit;
+    const char* name;
+  } const units[] = {{86400000, "d"}, {3600000, "h"}, {60000, "min"}, {1000, "s"}, {1, "ms"}};
+  for (const auto& u : units)
+    if (ms % u.unit == 0) return ms == u.unit && u.unit > 1 ? u.name : std::to_string(ms / u.unit) + u.name;
+  return std::to_string(ms) + "ms";
+}
+
+std::string format_per_period(const PerPeriod& p) {
+  return std::to_string(p.count) + "/" + format_duration_short(p.period_ms);
+}
+
 }  // namespace pgtail

@@ -1,0 +1,156 @@
+#include "event_view.hpp"
+
+#include <cstring>
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+
+#include "timestamp.hpp"
+
+namespace pgtail {
+
+namespace {
+
+constexpr const char* kFieldNames[] = {
+    "type", "level", "sqlstate", "message", "detail", "hint", "context", "statement", "query",
+    "location", "user", "database", "application", "remote_host", "remote_port", "local_address",
+    "session_id", "line_num", "session_start", "command_tag", "vxid", "xid", "backend_type",
+    "query_id", "leader_pid", "pid", "fingerprint", nullptr};
+static_assert(sizeof kFieldNames / sizeof kFieldNames[0] == kFieldCount + 1, "one name per field");
+
+/// SAX handler: records the members of the line's object and of "event";
+/// anything deeper is skipped. Offsets come from the stream's position.
+struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
+  rapidjson::InsituStringStream* stream;
+  EventView* view;
+  int depth = 0;
+  enum class At { kOther, kTimestamp, kInstance, kEvent, kTrigger, kField, kTruncated } at = At::kOther;
+  Field field = Field::kType;
+  size_t instance_start = 0, instance_end = 0;
+  const char* base = nullptr;
+  bool saw_event = false;
+
+  size_t pos() const { return static_cast<size_t>(stream->src_ - base); }
+
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    std::string_view k(s, n);
+    at = At::kOther;
+    if (depth == 1) {
+      if (k == "timestamp") at = At::kTimestamp;
+      else if (k == "instance") at = At::kInstance;
+      else if (k == "event") at = At::kEvent;
+      else if (k == "trigger") view->has_trigger = true;
+    } else if (depth == 2 && in_event) {
+      if (k == "truncated") at = At::kTruncated;
+      else if (parse_field_name(k, &field)) at = At::kField;
+    }
+    return true;
+  }
+  bool in_event = false;
+  int event_depth = 0;
+
+  bool value(std::string_view v) {
+    if (depth == 1 && at == At::kTimestamp) view->timestamp = v;
+    else if (depth == 2 && in_event && at == At::kField) view->fields[static_cast<size_t>(field)] = v;
+    at = At::kOther;
+    return true;
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool) { return value({s, n}); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) { return value({s, n}); }
+  bool Bool(bool b) {
+    if (depth == 2 && in_event && at == At::kTruncated) view->truncated = b;
+    at = At::kOther;
+    return true;
+  }
+  bool Null() { return value({}); }
+  bool StartObject() {
+    ++depth;
+    if (depth == 2 && at == At::kInstance) instance_start = pos();  // just after '{'
+    if (depth == 2 && at == At::kEvent) in_event = saw_event = true;
+    at = At::kOther;
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    if (depth == 2 && instance_start && !instance_end) instance_end = pos();
+    if (depth == 2 && in_event) {
+      view->event_close = pos() - 1;
+      in_event = false;
+    }
+    if (depth == 1) view->line_close = pos() - 1;
+    --depth;
+    return true;
+  }
+  bool StartArray() {
+    ++depth;
+    at = At::kOther;
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) {
+    --depth;
+    return true;
+  }
+};
+
+}  // namespace
+
+std::string_view field_name(Field f) { return kFieldNames[static_cast<size_t>(f)]; }
+
+bool parse_field_name(std::string_view name, Field* f) {
+  for (size_t i = 0; i < kFieldCount; ++i)
+    if (name == kFieldNames[i]) {
+      *f = static_cast<Field>(i);
+      return true;
+    }
+  return false;
+}
+
+const char* const* field_names() { return kFieldNames; }
+
+bool EventReader::read(std::string_view line, EventView* out, std::string* err) {
+  *out = EventView();
+  buf_.assign(line.data(), line.size());
+  rapidjson::InsituStringStream stream(&buf_[0]);
+  Handler h;
+  h.stream = &stream;
+  h.view = out;
+  h.base = buf_.data();
+  rapidjson::Reader reader;
+  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag;
+  rapidjson::ParseResult r = reader.Parse<kFlags>(stream, h);
+  if (!r) {
+    *err = std::string("invalid JSON at byte ") + std::to_string(r.Offset() + 1) + ": " +
+           rapidjson::GetParseError_En(r.Code());
+    return false;
+  }
+  size_t rest = h.pos();
+  while (rest < line.size() && (line[rest] == ' ' || line[rest] == '\t' || line[rest] == '\r')) ++rest;
+  if (rest != line.size()) {
+    *err = "invalid JSON at byte " + std::to_string(rest + 1) + ": more after the object";
+    return false;
+  }
+  if (h.depth != 0 || line.empty() || line.find('{') != line.find_first_not_of(" \t")) {
+    *err = "not an event: not a JSON object";
+    return false;
+  }
+  if (h.instance_end) out->instance_json = line.substr(h.instance_start - 1, h.instance_end - h.instance_start + 1);
+  if (!h.saw_event) {
+    *err = "not an event: no \"event\" object";
+    return false;
+  }
+  if (out->get(Field::kType).empty()) {
+    *err = "not an event: no event.type";
+    return false;
+  }
+  if (!out->timestamp.empty()) {
+    int64_t ms;
+    if (!parse_iso8601(out->timestamp, &ms)) {
+      *err = "not an event: timestamp '" + std::string(out->timestamp.substr(0, 40)) + "' is not RFC 3339";
+      return false;
+    }
+    out->time_ms = ms;
+  }
+  return true;
+}
+
+}  // namespace pgtail
