@@ -44,6 +44,8 @@ void LogParser::begin(const std::string& name, int64_t mtime, bool live) {
   log_clock_ = 0;
   assembler_.set_ordered(!live);
   line_no_ = 0;
+  counted_ = 0;
+  carried_ = 0;
   time_t t = static_cast<time_t>(mtime);
   struct tm tm;
   gmtime_r(&t, &tm);
@@ -68,6 +70,7 @@ void LogParser::begin(const std::string& name, int64_t mtime, bool live) {
   json_.reset(new JsonlogReader(zones_, options_.max_entry_bytes));
   wrappers_.reset(new WrapperReader(zones_, options_.max_entry_bytes));
   docker_partial_.clear();
+  docker_time_.reset();
   orphans_.clear();
 }
 
@@ -90,8 +93,36 @@ void LogParser::emit(const Event& ev) {
   sink_(ev);
 }
 
+uint64_t LogParser::take_lines() {
+  uint64_t n = carried_;
+  carried_ = 0;
+  if (counted_ != line_no_) {
+    counted_ = line_no_;
+    ++n;
+  }
+  return n;
+}
+
+void LogParser::count_line(uint64_t* counter) {
+  if (counted_ == line_no_) return;
+  counted_ = line_no_;
+  ++*counter;
+}
+
+void LogParser::carry() {
+  if (counted_ == line_no_) return;
+  counted_ = line_no_;
+  ++carried_;
+}
+
 void LogParser::raw(std::string_view text, bool cut, std::optional<int64_t> time_ms,
                     std::string_view instance) {
+  count_all(&stats_.raw_lines);
+  raw_event(text, cut, time_ms, instance);
+}
+
+void LogParser::raw_event(std::string_view text, bool cut, std::optional<int64_t> time_ms,
+                          std::string_view instance) {
   raw_.clear();
   raw_.type = Event::Type::kRaw;
   raw_.time_ms = time_ms;
@@ -115,8 +146,10 @@ void LogParser::line(std::string_view bytes, bool cut, int64_t now_ms) {
   if (cut)
     warn(here() + ": line longer than " +
          std::to_string(options_.max_entry_bytes) + " bytes cut (--max-entry-bytes)");
-  if (bytes.empty()) {
-    ++stats_.empty;
+  // An empty line inside a csvlog record's quoted field is part of it; one
+  // before the first text is nothing to detect.
+  if (bytes.empty() && (detecting_ ? detect_buf_.empty() : !(format_ == Format::kCsvlog && csv_->pending()))) {
+    count_line(&stats_.empty);
     return;
   }
   if (detecting_) {
@@ -156,6 +189,10 @@ void LogParser::decide(int64_t now_ms) {
 }
 
 void LogParser::process(std::string_view text, bool cut, int64_t now_ms) {
+  if (text.empty() && !(format_ == Format::kCsvlog && csv_->pending())) {
+    count_line(&stats_.empty);
+    return;
+  }
   switch (format_) {
     case Format::kStderr:
       process_prefixed(text, cut, nullptr, now_ms);
@@ -166,11 +203,30 @@ void LogParser::process(std::string_view text, bool cut, int64_t now_ms) {
     case Format::kCsvlog: {
       std::string err;
       CsvlogReader::Result r = csv_->feed(text, scratch_.get(), &err);
-      if (r == CsvlogReader::Result::kNeedMore) break;
-      csv_result(r, err, cut);
-      // A line that broke the record before it may be a whole record itself.
-      if (r == CsvlogReader::Result::kError && (r = csv_->next(scratch_.get(), &err)) != CsvlogReader::Result::kNeedMore)
+      if (r == CsvlogReader::Result::kNeedMore) {
+        carry();
+        break;
+      }
+      if (r == CsvlogReader::Result::kEvent) {
+        count_all(&stats_.in_entries);
         csv_result(r, err, cut);
+        break;
+      }
+      csv_result(r, err, cut);
+      // A line that broke the record before it may be a whole record itself,
+      // or the start of one: it is then not a line of the broken record.
+      if ((r = csv_->next(scratch_.get(), &err)) != CsvlogReader::Result::kNeedMore) {
+        stats_.raw_lines += carried_;
+        carried_ = 0;
+        count_all(r == CsvlogReader::Result::kEvent ? &stats_.in_entries : &stats_.raw_lines);
+        csv_result(r, err, cut);
+      } else if (csv_->pending()) {
+        stats_.raw_lines += carried_;
+        carried_ = 0;
+        carry();
+      } else {
+        count_all(&stats_.raw_lines);
+      }
       break;
     }
     case Format::kJsonlog: {
@@ -182,6 +238,7 @@ void LogParser::process(std::string_view text, bool cut, int64_t now_ms) {
       }
       if (!err.empty()) warn_once(here(), err);
       if (cut) scratch_->truncated = true;
+      count_all(&stats_.in_entries);
       emit(*scratch_);
       break;
     }
@@ -210,13 +267,14 @@ void LogParser::process_wrapped(std::string_view line, bool cut, int64_t now_ms)
   }
   if (!warning_.empty()) warn_once(here(), warning_);
   if (w.kind == Wrapped::Kind::kOther) {
-    ++stats_.other;  // CloudNativePG's own messages, another unit's
+    count_line(&stats_.other);  // CloudNativePG's own messages, another unit's
     return;
   }
   if (w.kind == Wrapped::Kind::kRecord) {
     scratch_->instance_name.assign(w.instance.data(), w.instance.size());
     if (cut) scratch_->truncated = true;
     clock(*scratch_, now_ms);
+    count_all(&stats_.in_entries);
     assembler_.pass(*scratch_);
     return;
   }
@@ -225,13 +283,22 @@ void LogParser::process_wrapped(std::string_view line, bool cut, int64_t now_ms)
     // Docker's json-file splits a line of more than 16 KiB into pieces.
     size_t room = options_.max_entry_bytes > docker_partial_.size() ? options_.max_entry_bytes - docker_partial_.size() : 0;
     docker_partial_.append(text.data(), std::min(room, text.size()));
-    if (w.partial && docker_partial_.size() < options_.max_entry_bytes) return;
+    docker_time_ = w.time_ms;
+    if (w.partial && docker_partial_.size() < options_.max_entry_bytes) {
+      carry();
+      return;
+    }
     text = docker_partial_;
   }
   Outer outer;
   outer.pid = w.pid;
   outer.time_ms = w.time_ms;
   outer.instance = w.instance;
+  process_text(text, cut, outer, now_ms);
+}
+
+/// A wrapper's message: its lines, each as a line of a stderr log.
+void LogParser::process_text(std::string_view text, bool cut, const Outer& outer, int64_t now_ms) {
   if (!utf8_clean(text)) {  // journald's MESSAGE as bytes, \u0000 escapes
     utf8_repair(text, &inner_repaired_);
     text = inner_repaired_;
@@ -249,7 +316,7 @@ void LogParser::process_wrapped(std::string_view line, bool cut, int64_t now_ms)
 void LogParser::process_inner(std::string_view text, bool cut, const Outer& outer, int64_t now_ms) {
   if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
   if (text.empty()) {
-    ++stats_.empty;
+    count_all(&stats_.empty);
     return;
   }
   process_prefixed(text, cut, &outer, now_ms);
@@ -262,7 +329,7 @@ void LogParser::process_logplex(std::string_view line, bool cut, int64_t now_ms)
     return;
   }
   if (!is_postgres_tag(sl.tag)) {
-    ++stats_.other;  // the app's other sources: heroku[router], app[web.1], metrics
+    count_line(&stats_.other);  // the app's other sources: heroku[router], app[web.1], metrics
     return;
   }
   process_chunk(line, sl, cut, now_ms);
@@ -297,7 +364,9 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const Outer* o
   if (!live_) now_ms = log_clock_;
   int64_t t;
   if (text[0] == '\t') {
-    if (!assembler_.add_continuation(pid, text.substr(1), true, now_ms))
+    if (assembler_.add_continuation(pid, text.substr(1), true, now_ms))
+      count_all(&stats_.in_entries);
+    else
       raw(text, cut, outer_time(outer, &t) ? std::optional<int64_t>(t) : std::nullopt, instance);
     return;
   }
@@ -309,7 +378,10 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const Outer* o
     // log shipper), or a later syslog chunk of the message, still belong to
     // the entry before them.
     bool continues = text[0] == ' ' || (outer && outer->later_chunk);
-    if (continues && assembler_.add_continuation(pid, text, true, now_ms)) return;
+    if (continues && assembler_.add_continuation(pid, text, true, now_ms)) {
+      count_all(&stats_.in_entries);
+      return;
+    }
     raw(text, cut, outer_time(outer, &t) ? std::optional<int64_t>(t) : std::nullopt, instance);
     return;
   }
@@ -320,7 +392,10 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const Outer* o
   now_ms = clock(*scratch_, now_ms);
   std::string_view body = text.substr(m.text_start);
   if (m.word != Word::kLevel) {
-    if (assembler_.add_field(scratch_->pid, m.word, body, now_ms)) return;
+    if (assembler_.add_field(scratch_->pid, m.word, body, now_ms)) {
+      count_all(&stats_.in_entries);
+      return;
+    }
     if (is_wrapper(format_) && format_ != Format::kLogplex)
       hold_orphan(text, body, m.word, cut, now_ms);
     else
@@ -335,6 +410,7 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const Outer* o
   }
   scratch_->message.assign(body.data(), body.size());
   if (cut) scratch_->truncated = true;
+  count_all(&stats_.in_entries);
   if (orphans_.empty()) {  // the common case: nothing held for a wrapper
     assembler_.start(&scratch_, now_ms);
     return;
@@ -350,7 +426,7 @@ void LogParser::hold_orphan(std::string_view text, std::string_view body, Word w
   if (orphans_.size() >= kMaxOrphans) release_orphans();
   if (orphans_.empty()) orphan_since_ = now_ms;
   orphans_.push_back(Orphan{scratch_->pid, scratch_->time_ms, word, std::string(body), std::string(text),
-                            scratch_->instance_name, cut});
+                            scratch_->instance_name, cut, take_lines()});
 }
 
 void LogParser::adopt_orphans(const std::optional<int64_t>& pid, const std::optional<int64_t>& time_ms,
@@ -361,6 +437,7 @@ void LogParser::adopt_orphans(const std::optional<int64_t>& pid, const std::opti
     Orphan& o = orphans_[i];
     if (o.pid != pid || o.time_ms != time_ms) continue;
     if (!assembler_.add_field(pid, o.word, o.body, now_ms)) continue;
+    stats_.in_entries += o.lines;
     o.text.clear();
     any = true;
   }
@@ -370,7 +447,10 @@ void LogParser::adopt_orphans(const std::optional<int64_t>& pid, const std::opti
 }
 
 void LogParser::release_orphans() {
-  for (const Orphan& o : orphans_) raw(o.text, o.cut, o.time_ms, o.instance);
+  for (const Orphan& o : orphans_) {
+    stats_.raw_lines += o.lines;
+    raw_event(o.text, o.cut, o.time_ms, o.instance);
+  }
   orphans_.clear();
 }
 
@@ -402,7 +482,7 @@ void LogParser::process_syslog(std::string_view line, bool cut, int64_t now_ms) 
     return;
   }
   if (!syslog_any_tag_ && !is_postgres_tag(sl.tag)) {
-    ++stats_.other;  // another program's line in a shared syslog file
+    count_line(&stats_.other);  // another program's line in a shared syslog file
     return;
   }
   process_chunk(line, sl, cut, now_ms);
@@ -412,7 +492,7 @@ void LogParser::process_syslog(std::string_view line, bool cut, int64_t now_ms) 
 void LogParser::process_chunk(std::string_view line, const SyslogLine& sl, bool cut, int64_t now_ms) {
   std::string_view text = syslog_unescape(sl.text, &unescaped_);
   if (text.empty()) {
-    ++stats_.empty;
+    count_line(&stats_.empty);
     return;
   }
   std::optional<int64_t> pid;
@@ -432,7 +512,10 @@ void LogParser::process_chunk(std::string_view line, const SyslogLine& sl, bool 
   // a new prefixed DETAIL/HINT/... line, or a message line that lost its tab
   // on the way (process_prefixed() tells those two apart).
   if (split && text[0] != '\t') {
-    if (!assembler_.add_continuation(pid, text, false, live_ ? now_ms : log_clock_)) raw(line, cut);
+    if (assembler_.add_continuation(pid, text, false, live_ ? now_ms : log_clock_))
+      count_all(&stats_.in_entries);
+    else
+      raw(line, cut);
     return;
   }
   outer.later_chunk = sl.chunk > 1;
@@ -450,11 +533,21 @@ void LogParser::tick(int64_t now_ms) {
 void LogParser::end(int64_t now_ms) {
   if (detecting_ && !detect_buf_.empty()) decide(now_ms);
   detecting_ = false;
+  if (!docker_partial_.empty()) {  // the last piece never came
+    Outer outer;
+    outer.time_ms = docker_time_;
+    std::string text;
+    text.swap(docker_partial_);
+    process_text(text, false, outer, now_ms);
+  }
   release_orphans();
   if (format_ == Format::kCsvlog && csv_) {
     std::string err;
     CsvlogReader::Result r;
-    while ((r = csv_->finish(scratch_.get(), &err)) != CsvlogReader::Result::kNeedMore) csv_result(r, err, false);
+    while ((r = csv_->finish(scratch_.get(), &err)) != CsvlogReader::Result::kNeedMore) {
+      count_all(r == CsvlogReader::Result::kEvent ? &stats_.in_entries : &stats_.raw_lines);
+      csv_result(r, err, false);
+    }
   }
   assembler_.flush_all();
 }

@@ -32,9 +32,21 @@ struct ParseOptions {
   bool quiet = false;                 ///< no "detected ..." notes
 };
 
+/// What became of the input. Every physical line read is counted once in
+/// exactly one of in_entries, raw_lines, empty and other, so that
+///   lines == in_entries + raw_lines + empty + other
+/// once the input has ended: a line that went nowhere would break it. A line
+/// that feeds more than one thing (a wrapper message holding several lines)
+/// counts where its first part went.
 struct ParseStats {
-  uint64_t lines = 0, entries = 0, raw = 0, truncated = 0, repaired = 0, empty = 0;
+  uint64_t lines = 0;    ///< physical lines read
+  uint64_t entries = 0;  ///< entry events written
+  uint64_t raw = 0;      ///< raw events written
+  uint64_t truncated = 0, repaired = 0;
+  uint64_t empty = 0;  ///< lines with no text (a wrapper's empty message included): skipped
   uint64_t other = 0;  ///< syslog lines of other programs, wrapper lines not the server's: skipped
+  uint64_t in_entries = 0;  ///< lines joined to an entry (primary, DETAIL, continuation, ...)
+  uint64_t raw_lines = 0;   ///< lines written as raw events (a broken csvlog record may be several)
 };
 
 class LogParser {
@@ -90,8 +102,20 @@ class LogParser {
   bool syslog_time(const SyslogLine& sl, int64_t* ms);
   int64_t clock(const Event& ev, int64_t now_ms);
   void emit(const Event& ev);
+  /// A raw event of the line being read (counted in raw_lines).
   void raw(std::string_view text, bool cut, std::optional<int64_t> time_ms = std::nullopt,
            std::string_view instance = {});
+  /// A raw event whose lines the caller counts.
+  void raw_event(std::string_view text, bool cut, std::optional<int64_t> time_ms, std::string_view instance);
+  /// The lines not yet counted: those carried, and the line being read.
+  uint64_t take_lines();
+  void count_all(uint64_t* counter) { *counter += take_lines(); }
+  /// Counts the line being read alone, if it is not counted yet.
+  void count_line(uint64_t* counter);
+  /// The line being read went into something not yet complete (a csvlog
+  /// record, one of the pieces of a line Docker split): counted with it.
+  void carry();
+  void process_text(std::string_view text, bool cut, const Outer& outer, int64_t now_ms);
   void warn(const std::string& what);
   /// Says `what` once per run however often it happens (an unknown zone on
   /// every line), prefixed by where it first happened.
@@ -107,6 +131,8 @@ class LogParser {
 
   std::string name_;
   uint64_t line_no_ = 0;
+  uint64_t counted_ = 0;  ///< the last line number counted in stats_
+  uint64_t carried_ = 0;  ///< lines to count with the next thing counted (see carry())
   int year_ = 0, mtime_month_ = 0, last_month_ = 0;
   bool live_ = true;
   bool syslog_any_tag_ = false;  ///< Detection::any_tag of this input
@@ -126,6 +152,7 @@ class LogParser {
   std::unique_ptr<JsonlogReader> json_;
   std::unique_ptr<WrapperReader> wrappers_;
   std::string docker_partial_;  ///< the pieces of a line Docker split, so far
+  std::optional<int64_t> docker_time_;  ///< the time of the last piece
   /// DETAIL/HINT/... lines of a JSON wrapper read before their entry: logs
   /// exported newest first (Cloud Logging, Loki, the CloudNativePG fixture)
   /// put a HINT line above its LOG line. Joined to the entry of their
@@ -135,6 +162,7 @@ class LogParser {
     Word word;
     std::string body, text, instance;
     bool cut;
+    uint64_t lines;  ///< input lines it stands for (0: its line is counted elsewhere)
   };
   std::vector<Orphan> orphans_;
   int64_t orphan_since_ = 0;  ///< when the oldest was held (a live input's idle flush)

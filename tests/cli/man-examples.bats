@@ -64,7 +64,7 @@ EOF
 	run --separate-stderr bash -c "pg-parse --stats examples/postgresql-15-main.log | grep '\"level\":\"FATAL\"'"
 	assert_success
 	assert_equal "$(printf '%s\n' "$output" | wc -l)" 3
-	assert_equal "${stderr_lines[-1]}" "pg-parse: stats: 108 lines, 79 entries, 0 raw, 0 truncated, 0 repaired, 0 empty, 0 of other programs"
+	assert_equal "${stderr_lines[-1]}" "pg-parse: stats: 108 lines, 79 entries, 0 raw, 0 truncated, 0 repaired, 0 empty, 0 of other programs, 108 lines in entries, 0 in raw events"
 }
 
 # example: pg-parse --format syslog --timezone Europe/Paris --year 2019 postgresql.syslog

@@ -292,7 +292,7 @@ sys.stdout.write("2024-01-15 10:23:45.000 UTC [2] LOG:  next\n")' >in.log
 	run --separate-stderr pg_parse_test -q --stats --max-entry-bytes 1025 in.log
 	assert_equal "$status" 0
 	assert_stderr "pg-parse: in.log:1: line longer than 1025 bytes cut (--max-entry-bytes)" \
-		"pg-parse: stats: 1 lines, 1 entries, 0 raw, 1 truncated, 0 repaired, 0 empty, 0 of other programs"
+		"pg-parse: stats: 1 lines, 1 entries, 0 raw, 1 truncated, 0 repaired, 0 empty, 0 of other programs, 1 lines in entries, 0 in raw events"
 	ndjson_check 'E[0]["truncated"] is True and set(E[0]["message"]) == {"é"} and len(E[0]["message"].encode()) <= 1025'
 }
 
@@ -354,13 +354,13 @@ sys.stdout.write("2024-01-15 10:23:45.000 UTC [2] LOG:  next\n")' >in.log
 @test "--stats: one exact line of counts on stderr at the end" {
 	run --separate-stderr pg_parse_test -q --stats "$FIXTURES/stderr.log"
 	assert_equal "$status" 0
-	assert_stderr "pg-parse: stats: 7 lines, 3 entries, 1 raw, 0 truncated, 0 repaired, 1 empty, 0 of other programs"
+	assert_stderr "pg-parse: stats: 7 lines, 3 entries, 1 raw, 0 truncated, 0 repaired, 1 empty, 0 of other programs, 5 lines in entries, 1 in raw events"
 }
 
 @test "--stats: lines of other programs in a syslog file" {
 	run --separate-stderr pg_parse_test -q --stats --prefix 'user=%u,db=%d ' --year 2024 "$FIXTURES/syslog.log"
 	assert_equal "$status" 0
-	assert_stderr "pg-parse: stats: 6 lines, 3 entries, 0 raw, 0 truncated, 0 repaired, 0 empty, 1 of other programs"
+	assert_stderr "pg-parse: stats: 6 lines, 3 entries, 0 raw, 0 truncated, 0 repaired, 0 empty, 1 of other programs, 5 lines in entries, 0 in raw events"
 }
 
 # --- hostile input ----------------------------------------------------------------
@@ -370,7 +370,7 @@ sys.stdout.write("2024-01-15 10:23:45.000 UTC [2] LOG:  next\n")' >in.log
 	run --separate-stderr pg_parse_test -q --stats bad.log
 	assert_equal "$status" 0
 	assert_stderr "pg-parse: bad.log:2: invalid UTF-8 or NUL bytes replaced with U+FFFD" \
-		"pg-parse: stats: 2 lines, 2 entries, 0 raw, 0 truncated, 1 repaired, 0 empty, 0 of other programs"
+		"pg-parse: stats: 2 lines, 2 entries, 0 raw, 0 truncated, 1 repaired, 0 empty, 0 of other programs, 2 lines in entries, 0 in raw events"
 	ndjson_check 'E[1]["message"] == "caf\ufffd \ufffd\ufffd"'
 }
 
@@ -379,7 +379,7 @@ sys.stdout.write("2024-01-15 10:23:45.000 UTC [2] LOG:  next\n")' >in.log
 	run --separate-stderr pg_parse_test -q --stats --prefix '%m [%p] ' nul.log
 	assert_equal "$status" 0
 	assert_stderr "pg-parse: nul.log:1: invalid UTF-8 or NUL bytes replaced with U+FFFD" \
-		"pg-parse: stats: 1 lines, 1 entries, 0 raw, 0 truncated, 1 repaired, 0 empty, 0 of other programs"
+		"pg-parse: stats: 1 lines, 1 entries, 0 raw, 0 truncated, 1 repaired, 0 empty, 0 of other programs, 1 lines in entries, 0 in raw events"
 	ndjson_check 'E[0]["message"] == "a\ufffdb\ufffdc"'
 }
 
@@ -405,7 +405,7 @@ sys.stdout.write("2024-01-15 10:23:45.000 UTC [2] LOG:  next\n")' >big.log
 	run --separate-stderr pg_parse_test -q --stats big.log
 	assert_equal "$status" 0
 	assert_stderr "pg-parse: big.log:1: line longer than 1048576 bytes cut (--max-entry-bytes)" \
-		"pg-parse: stats: 2 lines, 2 entries, 0 raw, 1 truncated, 0 repaired, 0 empty, 0 of other programs"
+		"pg-parse: stats: 2 lines, 2 entries, 0 raw, 1 truncated, 0 repaired, 0 empty, 0 of other programs, 2 lines in entries, 0 in raw events"
 	ndjson_check 'len(ev) == 2 and E[0]["truncated"] is True and 1048576 - 100 <= len(E[0]["message"]) <= 1048576 and E[1]["message"] == "next"'
 	run --separate-stderr pg_parse_test -q --max-entry-bytes 4096 big.log
 	assert_equal "$status" 0
@@ -462,7 +462,7 @@ print(len(lines), len(lines) - empty, sum(1 for l in lines if bad(l)), empty)')
 	assert_equal "$rc" 65
 	ndjson_check "len(ev) == $raw and all(e['type'] == 'raw' and e['message'] for e in E)" out.ndjson
 	assert_equal "$(tail -n 1 err.txt)" \
-		"pg-parse: stats: $n lines, 0 entries, $raw raw, 0 truncated, $repaired repaired, $empty empty, 0 of other programs"
+		"pg-parse: stats: $n lines, 0 entries, $raw raw, 0 truncated, $repaired repaired, $empty empty, 0 of other programs, 0 lines in entries, $raw in raw events"
 	assert_equal "$(grep -c ': invalid UTF-8 or NUL bytes replaced with U+FFFD$' err.txt)" "$repaired"
 	assert_equal "$(grep -c 'cannot recognise the log_line_prefix' err.txt)" 1
 }
@@ -483,7 +483,7 @@ print(len(lines), len(lines) - empty, sum(1 for l in lines if bad(l)), empty)')
 	run --separate-stderr pg_parse_test -q --stats broken.csv
 	assert_equal "$status" 0
 	assert_stderr "pg-parse: broken.csv:2: unterminated quoted field in csvlog record; kept as raw" \
-		"pg-parse: stats: 4 lines, 3 entries, 1 raw, 0 truncated, 0 repaired, 0 empty, 0 of other programs"
+		"pg-parse: stats: 4 lines, 3 entries, 1 raw, 0 truncated, 0 repaired, 0 empty, 0 of other programs, 3 lines in entries, 1 in raw events"
 	ndjson_check "$FIXTURE_EVENTS and len(ev) == 4 and E[1]['type'] == 'raw' and E[1]['message'].startswith('2024-01-15 10:23:45.150 UTC,,,100,')"
 }
 
@@ -770,7 +770,7 @@ PY
 	require_corpus pg_rawcsv.log
 	run --separate-stderr pg_parse_test -q --stats "$CORPUS/pg_rawcsv.log"
 	assert_equal "$status" 0
-	assert_stderr "pg-parse: stats: 14 lines, 9 entries, 2 raw, 0 truncated, 0 repaired, 0 empty, 0 of other programs"
+	assert_stderr "pg-parse: stats: 14 lines, 9 entries, 2 raw, 0 truncated, 0 repaired, 0 empty, 0 of other programs, 12 lines in entries, 2 in raw events"
 	ndjson_check '[e["message"] for e in E if e["type"] == "raw"] == ["pg_ctl: could not start server", "Examine the log output."]'
 }
 
@@ -795,7 +795,7 @@ PY
 	require_corpus cnpg.log.gz
 	run --separate-stderr pg_parse_test -q --stats "$CORPUS/cnpg.log.gz"
 	assert_equal "$status" 0
-	assert_stderr "pg-parse: stats: 2022 lines, 1977 entries, 0 raw, 0 truncated, 0 repaired, 0 empty, 43 of other programs"
+	assert_stderr "pg-parse: stats: 2022 lines, 1977 entries, 0 raw, 0 truncated, 0 repaired, 0 empty, 43 of other programs, 1979 lines in entries, 0 in raw events"
 	ndjson_check 'all(o["instance"]["name"] == "myapp-pg-cluster-1" for o in ev)'
 }
 
@@ -810,11 +810,11 @@ PY
 	run --separate-stderr pg-parse --host test --stats "$FIXTURES/journald.json"
 	assert_equal "$status" 0
 	assert_equal "${stderr_lines[0]}" "pg-parse: $FIXTURES/journald.json: detected journald (journalctl -o json), log_line_prefix '%m [%p] %q%u@%d ' (Debian's default)"
-	assert_equal "${stderr_lines[2]}" "pg-parse: stats: 7 lines, 3 entries, 0 raw, 0 truncated, 1 repaired, 0 empty, 1 of other programs"
+	assert_equal "${stderr_lines[2]}" "pg-parse: stats: 7 lines, 3 entries, 0 raw, 0 truncated, 1 repaired, 0 empty, 1 of other programs, 6 lines in entries, 0 in raw events"
 	ndjson_check '[e["level"] for e in E] == ["LOG", "ERROR", "FATAL"] and E[1]["statement"] == "insert into orders\nvalues (1, '"'"'carol'"'"');"'
 	run --separate-stderr pg-parse --host test --stats "$FIXTURES/docker.json"
 	assert_equal "$status" 0
 	assert_equal "${stderr_lines[0]}" "pg-parse: $FIXTURES/docker.json: detected docker (Docker json-file), log_line_prefix '%m [%p] %q%u@%d ' (Debian's default)"
-	assert_equal "${stderr_lines[1]}" "pg-parse: stats: 6 lines, 4 entries, 0 raw, 0 truncated, 0 repaired, 0 empty, 0 of other programs"
+	assert_equal "${stderr_lines[1]}" "pg-parse: stats: 6 lines, 4 entries, 0 raw, 0 truncated, 0 repaired, 0 empty, 0 of other programs, 6 lines in entries, 0 in raw events"
 	ndjson_check 'E[2]["statement"] == "select 1/0" and ev[0]["timestamp"] == "2024-01-15T10:23:45.123Z"'
 }

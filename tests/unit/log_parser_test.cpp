@@ -32,6 +32,8 @@ struct Run {
     for (const std::string& l : lines) p.line(l, false, 0);
     p.end(0);
     stats = p.stats();
+    // Every line read is somewhere, whatever the test is about.
+    CHECK(stats.lines == stats.in_entries + stats.raw_lines + stats.empty + stats.other);
   }
 
   std::vector<const Event*> of_type(Event::Type t) const {
@@ -497,4 +499,52 @@ TEST_CASE("log_parser: file input measures idleness in the log's own time", "[lo
   REQUIRE(r.events.size() == 3);
   CHECK(r.events[0].message == "a");
   CHECK(r.events[0].detail.empty());
+}
+
+TEST_CASE("log_parser: --stats says where each line went", "[log_parser]") {
+  Run r(stderr_options(), kDebianLog);
+  CHECK(r.stats.lines == 11);
+  CHECK(r.stats.in_entries == 9);  // 3 + DETAIL, HINT, STATEMENT + 2 continuation lines
+  CHECK(r.stats.raw_lines == 1);
+  CHECK(r.stats.empty == 1);
+  CHECK(r.stats.other == 0);
+}
+
+TEST_CASE("log_parser: csvlog, an empty line inside a quoted field is part of the record",
+          "[log_parser]") {
+  ParseOptions o;
+  o.format = Format::kCsvlog;
+  Run r(o, {
+               "",
+               "2026-12-03 17:05:45.235 UTC,\"bench\",\"shop\",6259,\"[local]\",6b11a169.1873,7,\"SELECT\","
+               "2026-12-03 17:05:45 UTC,4/9,0,LOG,00000,\"duration: 1 ms  statement: SELECT 1",
+               "",
+               "FROM t;\",,,,,,,,,\"psql\",\"client backend\",,0",
+               "",
+           });
+  REQUIRE(r.events.size() == 1);
+  CHECK(r.events[0].message == "duration: 1 ms  statement: SELECT 1\n\nFROM t;");
+  CHECK(r.stats.lines == 5);
+  CHECK(r.stats.in_entries == 3);
+  CHECK(r.stats.empty == 2);
+}
+
+TEST_CASE("log_parser: csvlog, the lines of a broken record are counted as raw", "[log_parser]") {
+  ParseOptions o;
+  o.format = Format::kCsvlog;
+  o.quiet = true;
+  const std::string kStart =
+      "2026-12-03 17:05:45.233 UTC,\"bench\",\"shop\",6259,\"[local]\",6b11a169.1873,4,\"SELECT\","
+      "2026-12-03 17:05:45 UTC,4/6,0,ERROR,42P01,\"relation";
+  const std::string kOk =
+      "2026-12-03 17:05:45.241 UTC,\"bench\",\"shop\",6259,\"[local]\",6b11a169.1873,10,\"UPDATE\","
+      "2026-12-03 17:05:45 UTC,4/11,0,LOG,00000,\"ok\",,,,,,,,,\"psql\",\"client backend\",,0";
+  // Broken by the next record; then one broken at the end of input.
+  Run r(o, {kStart, "more", "text", kOk, kStart, "tail"});
+  REQUIRE(r.events.size() == 3);
+  CHECK(r.events[0].type == Event::Type::kRaw);
+  CHECK(r.events[1].message == "ok");
+  CHECK(r.events[2].type == Event::Type::kRaw);
+  CHECK(r.stats.raw_lines == 5);
+  CHECK(r.stats.in_entries == 1);
 }

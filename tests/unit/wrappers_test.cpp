@@ -29,6 +29,8 @@ struct WrapRun {
     for (const std::string& l : lines) p.line(l, false, 0);
     p.end(0);
     stats = p.stats();
+    // Every line read is somewhere, whatever the test is about.
+    CHECK(stats.lines == stats.in_entries + stats.raw_lines + stats.empty + stats.other);
   }
 };
 
@@ -171,4 +173,42 @@ TEST_CASE("wrappers: sniffing and detection look at the inner texts") {
     REQUIRE(parse_format(name, &f));
     CHECK(std::string(format_name(f)) == name);
   }
+}
+
+TEST_CASE("wrappers: every line counted once, a message of several lines included") {
+  WrapRun r(Format::kDocker,
+            {R"({"log":"2024-01-15 10:23:45.000 UTC [7] LOG:  a\n\tb\n","stream":"stderr","time":"2024-01-15T10:23:45.1Z"})",
+             R"({"log":"\n","stream":"stderr","time":"2024-01-15T10:23:45.1Z"})",
+             R"({"log":"2024-01-15 10:23:46.000 UTC [7] LOG:  one piece, ","stream":"stderr","time":"2024-01-15T10:23:46Z"})",
+             R"({"log":"then the rest\n","stream":"stderr","time":"2024-01-15T10:23:46Z"})",
+             "not json"});
+  REQUIRE(r.events.size() == 3);
+  CHECK(r.events[0].message == "a\nb");
+  CHECK(r.events[1].message == "one piece, then the rest");
+  CHECK(r.stats.lines == 5);
+  CHECK(r.stats.in_entries == 3);
+  CHECK(r.stats.empty == 1);
+  CHECK(r.stats.raw_lines == 1);
+}
+
+TEST_CASE("wrappers: docker, a piece left at the end of input is not lost") {
+  WrapRun r(Format::kDocker,
+            {R"({"log":"2024-01-15 10:23:46.000 UTC [7] LOG:  cut ","stream":"stderr","time":"2024-01-15T10:23:46Z"})",
+             R"({"log":"short","stream":"stderr","time":"2024-01-15T10:23:47Z"})"});
+  REQUIRE(r.events.size() == 1);
+  CHECK(r.events[0].message == "cut short");
+  CHECK(r.events[0].time_ms == kT0 + 1000);
+  CHECK(r.stats.in_entries == 2);
+}
+
+TEST_CASE("wrappers: a held HINT line is counted where it ends up") {
+  WrapRun adopted(Format::kCloudsql,
+                  {R"({"textPayload":"[7]: [2-1] db=d,user=u HINT:  h","timestamp":"2024-01-15T10:23:45Z"})",
+                   R"({"textPayload":"[7]: [1-1] db=d,user=u ERROR:  e","timestamp":"2024-01-15T10:23:45Z"})"});
+  REQUIRE(adopted.events.size() == 1);
+  CHECK(adopted.events[0].hint == "h");
+  CHECK(adopted.stats.in_entries == 2);
+  WrapRun released(Format::kCloudsql,
+                   {R"({"textPayload":"[7]: [2-1] db=d,user=u HINT:  h","timestamp":"2024-01-15T10:23:45Z"})"});
+  CHECK(released.stats.raw_lines == 1);
 }

@@ -165,7 +165,8 @@ int main(int argc, char** argv) {
     message("stats: " + std::to_string(s.lines) + " lines, " + std::to_string(s.entries) + " entries, " +
             std::to_string(s.raw) + " raw, " + std::to_string(s.truncated) + " truncated, " +
             std::to_string(s.repaired) + " repaired, " + std::to_string(s.empty) + " empty, " +
-            std::to_string(s.other) + " of other programs");
+            std::to_string(s.other) + " of other programs, " + std::to_string(s.in_entries) +
+            " lines in entries, " + std::to_string(s.raw_lines) + " in raw events");
   if (out.failed()) {
     message(out.error());
     return kExitIoErr;
