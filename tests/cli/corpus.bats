@@ -1,10 +1,18 @@
 #!/usr/bin/env bats
 # Every real log of the shared pgBadger corpus, read as a user would (format
 # auto-detected; the flags the README of the corpus documents where a log
-# cannot tell): the entries of each level, the raw events, and the first and
-# last time in UTC. The counts were checked against the files themselves
-# (grep of the severity words; the syslog file's own "shut down at 2019-02-11
-# 13:14:59 CET" for its year and zone).
+# cannot tell): the entries of each level, the raw events, the first and last
+# time in UTC, and no line lost. The counts were checked against the files
+# themselves (grep of the severity words; the syslog file's own "shut down at
+# 2019-02-11 13:14:59 CET" for its year and zone).
+#
+# No line lost: --stats must have read as many lines as the file holds, and
+# each of them must be in an entry, in a raw event, empty, or another
+# program's (lines = in entries + in raw events + empty + of other programs).
+# For the formats where an entry's lines can be told from its event, the
+# events must hold them all too: on stderr a line per text field plus one per
+# newline in it (tab continuation lines), on csvlog a record's line plus one
+# per newline in its fields, on jsonlog a line per event.
 
 load test_helper
 bats_require_minimum_version 1.5.0
@@ -18,18 +26,35 @@ expect_log() {
 	local file=$1 flags=$2 levels=$3 raw=$4 first=$5 last=$6
 	require_corpus "$file"
 	# shellcheck disable=SC2086
-	run --separate-stderr pg-parse -q $flags "$CORPUS/$file"
+	run --separate-stderr pg-parse --stats $flags "$CORPUS/$file"
 	[ "$status" -eq 0 ] || fail "pg-parse exited $status: $stderr"
 	printf '%s\n' "$output" | python3 -c '
-import collections, json, sys
-levels, raw, first, last = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-count, times, raws = collections.Counter(), [], 0
+import bz2, collections, gzip, json, re, sys
+levels, raw, first, last, path, stderr = sys.argv[1:7]
+raw = int(raw)
+opener = gzip.open if path.endswith(".gz") else bz2.open if path.endswith(".bz2") else open
+data = opener(path, "rb").read()
+file_lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+m = re.search(r": detected (\w+)", stderr)
+fmt = m.group(1) if m else "?"
+TEXT = ("message", "detail", "hint", "context", "statement", "query", "location")
+def lines_of(e):
+    if fmt == "stderr":
+        return sum(e[k].count("\n") + 1 for k in TEXT if k in e)
+    if fmt == "csvlog":
+        return 1 + sum(e[k].count("\n") for k in TEXT if k in e)
+    return 1 if fmt == "jsonlog" else None
+count, times, raws, in_entries = collections.Counter(), [], 0, 0
 for line in sys.stdin:
     o = json.loads(line)
-    if o["event"]["type"] == "raw":
+    e = o["event"]
+    if e["type"] == "raw":
         raws += 1
         continue
-    count[o["event"]["level"]] += 1
+    count[e["level"]] += 1
+    if in_entries is not None:
+        n = lines_of(e)
+        in_entries = None if n is None else in_entries + n
     if "timestamp" in o:
         times.append(o["timestamp"])
 got = " ".join(f"{k}={v}" for k, v in sorted(count.items()))
@@ -38,8 +63,25 @@ if got != levels: problems.append(f"levels: expected {levels}, got {got}")
 if raws != raw: problems.append(f"raw events: expected {raw}, got {raws}")
 if not times or min(times) != first or max(times) != last:
     problems.append(f"times: expected {first} .. {last}, got {min(times, default=None)} .. {max(times, default=None)}")
+s = re.search(r"stats: (\d+) lines, (\d+) entries, (\d+) raw, \d+ truncated, \d+ repaired, (\d+) empty, "
+              r"(\d+) of other programs, (\d+) lines in entries, (\d+) in raw events$", stderr)
+if not s:
+    problems.append(f"no stats line in: {stderr}")
+else:
+    lines, entries, raw_events, empty, other, s_in_entries, s_raw_lines = map(int, s.groups())
+    if lines != file_lines:
+        problems.append(f"lines read: {lines}, the file has {file_lines}")
+    if lines != s_in_entries + s_raw_lines + empty + other:
+        problems.append(f"lines lost: {lines} read, {s_in_entries} in entries + {s_raw_lines} in raw events"
+                        f" + {empty} empty + {other} of other programs")
+    if s_raw_lines != raw:
+        problems.append(f"lines in raw events: expected {raw}, got {s_raw_lines}")
+    if entries != sum(count.values()) or raw_events != raws:
+        problems.append(f"stats count {entries} entries and {raw_events} raw, the output {sum(count.values())} and {raws}")
+    if in_entries is not None and in_entries != s_in_entries:
+        problems.append(f"{fmt} entries written hold {in_entries} lines, --stats counts {s_in_entries}")
 sys.exit("\n".join(problems) if problems else 0)
-' "$levels" "$raw" "$first" "$last"
+' "$levels" "$raw" "$first" "$last" "$CORPUS/$file" "$stderr"
 }
 
 @test "anonymize.log (csvlog, CET)" {
