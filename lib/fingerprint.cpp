@@ -59,7 +59,7 @@ std::string normalize_message(std::string_view s) {
 }
 
 std::string hash_hex(std::string_view text) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = 14695981039346656037ull;
   for (unsigned char c : text) {
     h ^= c;
     h *= 1099511628211ull;

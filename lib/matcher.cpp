@@ -96,7 +96,8 @@ bool Matcher::holds(const Cond& c, const EventView& ev, uint32_t level) {
     case Condition::Kind::kSqlstate: {
       std::string_view code = ev.get(Field::kSqlstate);
       for (const std::string& s : src.sqlstates)
-        if (s.size() == 3 ? code.size() == 5 && code.compare(0, 2, s, 0, 2) == 0 : code == s) yes = true;
+        if (s.back() == '*' ? code.size() == 5 && code.compare(0, s.size() - 1, s, 0, s.size() - 1) == 0 : code == s)
+          yes = true;
       break;
     }
   }

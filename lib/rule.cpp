@@ -216,10 +216,11 @@ class Parser {
       std::string code;
       while (!at_end() && (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '*'))
         code += static_cast<char>(std::toupper(static_cast<unsigned char>(s_[i_++])));
-      bool whole = code.size() == 5 && code.find('*') == std::string::npos;
-      bool cls = code.size() == 3 && code[2] == '*' && code.find('*') == 2;
-      if (!whole && !cls)
-        return fail_at(start, "expected a SQLSTATE (5 characters, as in 53300) or a class (as in 53*)");
+      size_t star = code.find('*');
+      bool whole = code.size() == 5 && star == std::string::npos;
+      bool prefix = star == code.size() - 1 && code.size() >= 3 && code.size() <= 5;
+      if (!whole && !prefix)
+        return fail_at(start, "expected a SQLSTATE (5 characters, as in 53300) or a class (as in 53* or 57P*)");
       c->sqlstates.push_back(code);
       if (peek() != ',') return true;
       ++i_;
@@ -262,7 +263,8 @@ class Parser {
       if (peek() != ',') break;
       ++i_;
     }
-    if (!at_end()) return fail("expected the end of the rule, found '" + std::string(word()) + "'");
+    size_t rest = i_;
+    if (!at_end()) return fail_at(rest, "expected the end of the rule, found '" + std::string(word()) + "'");
     return true;
   }
 

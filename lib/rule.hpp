@@ -8,7 +8,7 @@
 ///   /connection limit/i      RE2 pattern on the message (i: any case)
 ///   detail~/Key \(id\)/      pattern on another event field
 ///   !/pgbench/  user!~/^app$/   excluding
-///   sqlstate:53300,57P*      SQLSTATE codes or classes
+///   sqlstate:53300,08*,57P*  SQLSTATE codes or classes (prefixes)
 ///   FATAL and /limit/        conditions that must all hold
 ///   errors > 50/min by database    a rate over a sliding window of event time
 #include <cstdint>
@@ -32,7 +32,7 @@ struct Condition {
   Field field = Field::kMessage;
   std::string pattern;
   bool icase = false;
-  /// kSqlstate: 5-character codes; a class is its 2 characters followed by '*'.
+  /// kSqlstate: 5-character codes, or a prefix followed by '*' (a class: 53*, 57P*).
   std::vector<std::string> sqlstates;
 
   /// Canonical text: "level:FATAL,PANIC", "pattern:/x/i", "detail~/y/",
