@@ -108,6 +108,31 @@ bool pick_prefix(const std::vector<std::string_view>& texts, ZoneResolver& zones
 
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
+bool is_json_object(std::string_view line) {
+  size_t i = line.find_first_not_of(" \t");
+  return i != std::string_view::npos && line[i] == '{';
+}
+
+/// Lines of an input that detection could not place, by what they look like.
+struct Unplaced {
+  size_t any = 0, json = 0, logplex = 0;
+};
+
+/// What to pass when no prefix reads an input taken for stderr: the wrappers
+/// when it looks like one (JSON, or logplex without its numbering), else
+/// the prefix and the other formats.
+std::string stderr_advice(const Unplaced& u) {
+  if (u.json * 2 >= u.any && u.json > 0)
+    return "cannot recognise these JSON lines (neither jsonlog nor a known wrapper): pass --format "
+           "cnpg, cloudsql, journald, docker or jsonlog, with --prefix for the log_line_prefix inside a "
+           "wrapper";
+  if (u.logplex * 2 >= u.any && u.logplex > 0)
+    return "these lines look like Heroku logplex but none is the server's (no [N-M] numbering): pass "
+           "--format logplex if they are, with --prefix for the log_line_prefix after the numbering";
+  return "cannot recognise the log_line_prefix: pass --prefix with the server's log_line_prefix, or "
+         "--prefix-from postgresql.conf (or --format csvlog, syslog or logplex if it is one of those)";
+}
+
 /// The prefix of the stderr lines inside a wrapper, from their inner texts.
 Detection detect_wrapped(const std::vector<std::string>& lines, Format format, const std::string* prefix,
                          ZoneResolver& zones, Detection d) {
@@ -160,6 +185,7 @@ Detection detect(const std::vector<std::string>& lines, Format format, const std
                  ZoneResolver& zones) {
   Detection d;
   SyslogLine sl;
+  Unplaced unplaced;
   if (format == Format::kAuto) {
     // A vote of the lines, not the first one alone: `tail -F` may start in
     // the middle of a multi-line record.
@@ -173,7 +199,10 @@ Detection detect(const std::vector<std::string>& lines, Format format, const std
       else if (looks_like_jsonlog(l)) ++json;
       else if (looks_like_csvlog(l)) ++csv;
       else if (parse_syslog_line(l, &sl)) ++syslog;
+      else if (is_json_object(l)) ++unplaced.json;
+      else if (parse_logplex_line(l, &sl)) ++unplaced.logplex;
     }
+    unplaced.any = any;
     if (any == 0) {
       d.advice = "no input to recognise: pass --format";
       return d;
@@ -219,11 +248,11 @@ Detection detect(const std::vector<std::string>& lines, Format format, const std
   std::string name;
   if (texts.empty() || !pick_prefix(texts, zones, &d.prefix, &name)) {
     d.format = Format::kAuto;
-    d.advice = std::string("cannot recognise the log_line_prefix") +
-               (format == Format::kSyslog ? " inside the syslog lines" : "") +
-               ": pass --prefix with the server's log_line_prefix, or --prefix-from postgresql.conf";
     if (format == Format::kStderr)
-      d.advice += " (or --format csvlog, jsonlog or syslog if it is one of those)";
+      d.advice = stderr_advice(unplaced);
+    else
+      d.advice = "cannot recognise the log_line_prefix inside the syslog lines: pass --prefix with the "
+                 "server's log_line_prefix, or --prefix-from postgresql.conf";
     return d;
   }
   d.description += ", log_line_prefix " + quoted(d.prefix) + " (" + name + ")";

@@ -235,6 +235,21 @@ TEST_CASE("detect: undecided gives advice", "[detect]") {
     CHECK(e.format == Format::kAuto);
     CHECK_FALSE(e.advice.empty());
   }
+  SECTION("JSON that no wrapper reads: the JSON wrappers named") {
+    Detection d = sniff({R"({"kubernetes":{},"message":"2024-01-15 10:23:45.123 UTC [1] LOG:  x"})",
+                         R"({"kubernetes":{},"message":"2024-01-15 10:23:46.123 UTC [1] LOG:  y"})"});
+    CHECK(d.format == Format::kAuto);
+    CHECK(d.advice.find("--format cnpg, cloudsql, journald, docker or jsonlog") != std::string::npos);
+  }
+  SECTION("logplex without the server's numbering: logplex named") {
+    Detection d = sniff({"2019-03-14T00:22:56+00:00 app[web.1]: GET /"});
+    CHECK(d.format == Format::kAuto);
+    CHECK(d.advice.find("--format logplex") != std::string::npos);
+  }
+  SECTION("text: the prefix, and the other text formats") {
+    Detection d = sniff({"hello world"});
+    CHECK(d.advice.find("--format csvlog, syslog or logplex") != std::string::npos);
+  }
   SECTION("syslog whose prefix is unknown") {
     Detection d = sniff({"Jan 15 10:23:45 db1 postgres[1]: [1-1] {weird} LOG:  x",
                          "Jan 15 10:23:45 db1 postgres[1]: [2-1] {weird} LOG:  y"});
