@@ -100,6 +100,7 @@ bool MatchEngine::init(std::string* err) {
 }
 
 void MatchEngine::advance(int64_t clock_ms) {
+  if (clock_ms < next_due_) return;  // the common case: nothing can fall due yet
   std::vector<RateWindow::Crossing> resolved;
   Summary s;
   for (size_t t = 0; t < targets_.size(); ++t) {
@@ -110,6 +111,17 @@ void MatchEngine::advance(int64_t clock_ms) {
       for (const auto& c : resolved) resolve_rate(t, r, c);
     }
     if (suppressors_[t].due(clock_ms, &s)) write_summary(t, s);
+  }
+  update_due();
+}
+
+void MatchEngine::update_due() {
+  next_due_ = INT64_MAX;
+  for (size_t t = 0; t < targets_.size(); ++t) {
+    for (const auto& w : windows_[t])
+      if (w) next_due_ = std::min(next_due_, w->next_tick());
+    int64_t d = suppressors_[t].next_due();
+    if (d >= 0) next_due_ = std::min(next_due_, d);
   }
 }
 
@@ -148,6 +160,7 @@ bool MatchEngine::line(std::string_view line, int64_t wall_ms, std::string* err)
     ++stats_[t_idx].alerts;
     write_event(line, view_, fp, m);
   }
+  update_due();
   return true;
 }
 

@@ -77,6 +77,7 @@ class MatchEngine {
     int64_t since_ms = 0;
   };
   void advance(int64_t clock_ms);
+  void update_due();
   void fire_rate(size_t target, size_t rule, const EventView& ev, const RateWindow::Crossing& c);
   void resolve_rate(size_t target, size_t rule, const RateWindow::Crossing& c);
   void write_summary(size_t target, const Summary& s);
@@ -99,6 +100,7 @@ class MatchEngine {
   int64_t clock_ms_ = INT64_MIN;      ///< newest event time seen
   int64_t clock_wall_ms_ = 0;         ///< wall time when the clock was last set by an event
   uint64_t written_ = 0;
+  int64_t next_due_ = INT64_MIN;  ///< before this clock time nothing can fall due
 };
 
 }  // namespace pgtail

@@ -8,6 +8,7 @@
 /// kept (the window holds more than N events exactly when the (N+1)th newest
 /// is inside it), and a key with an empty window and nothing fired is dropped.
 #include <cstdint>
+#include <algorithm>
 #include <climits>
 #include <deque>
 #include <string>
@@ -34,6 +35,8 @@ class RateWindow {
   /// Moves the clock to now_ms: every key that re-arms is appended to *resolved.
   /// Cheap when nothing is due, so it can run on every event.
   void tick(int64_t now_ms, std::vector<Crossing>* resolved);
+  /// The clock time before which tick() has nothing to do.
+  int64_t next_tick() const { return due_ < 0 ? swept_ + window_ms_ : std::min(due_, swept_ + window_ms_); }
   /// When the next tick() can re-arm a key (-1: none has fired).
   int64_t next_due() const;
 

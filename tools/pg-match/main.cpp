@@ -37,9 +37,11 @@ int parse_flags(int argc, char** argv, Options* o) {
   CLI::App app{"Reads events (from pg-parse) and writes the ones that match the rules, each with its trigger.",
                "pg-match"};
   app.set_version_flag("--version", "pg-match (pgtail webhooks) 0.1");
-  app.add_option("-r,--rule", o->rules, "a rule, as in 'errors > 50/min' (repeatable, OR-ed)")->type_name("RULE");
-  app.add_option("-l,--level", o->levels, "levels, as in FATAL,PANIC or >=WARNING")->delimiter(',')->type_name("LEVELS");
-  app.add_option("-s,--sqlstate", o->sqlstates, "SQLSTATE codes or classes, as in 53300,57P*")->delimiter(',')->type_name("CODES");
+  app.add_option("-r,--rule", o->rules, "a rule, as in 'errors > 50/min' (repeatable, OR-ed)")
+      ->allow_extra_args(false)
+      ->type_name("RULE");
+  app.add_option("-l,--level", o->levels, "levels, as in FATAL,PANIC or >=WARNING")->delimiter(',')->allow_extra_args(false)->type_name("LEVELS");
+  app.add_option("-s,--sqlstate", o->sqlstates, "SQLSTATE codes or classes, as in 53300,57P*")->delimiter(',')->allow_extra_args(false)->type_name("CODES");
   auto* cfg = app.add_flag("--config{__default__}", o->config,
                            "read every webhook's rules from the config file (--config=FILE for another file)");
   app.add_option("-w,--webhook", o->webhook, "with --config: only this webhook")->type_name("NAME");
