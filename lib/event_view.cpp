@@ -12,7 +12,6 @@
 
 #include "event_view.hpp"
 
-#include <array>
 #include <cstring>
 #include <vector>
 
@@ -110,19 +109,20 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
 std::string_view field_name(Field f) { return kFieldNames[static_cast<size_t>(f)]; }
 
 bool parse_field_name(std::string_view name, Field* f) {
-  // Runs for every member of every event: the names of each length, checked
-  // without strlen.
+  // Runs for every member of every event: one bucket by length and first
+  // letter (at most two names share one), then one comparison.
   constexpr size_t kLongest = 16;
-  static const auto by_size = [] {
-    std::array<std::vector<std::pair<std::string_view, Field>>, kLongest + 1> t;
+  using Bucket = std::vector<std::pair<std::string_view, Field>>;
+  static const auto table = [] {
+    std::vector<Bucket> t((kLongest + 1) * 26);
     for (size_t i = 0; i < kFieldCount; ++i) {
       std::string_view n = kFieldNames[i];
-      t[n.size()].emplace_back(n, static_cast<Field>(i));
+      t[n.size() * 26 + static_cast<size_t>(n[0] - 'a')].emplace_back(n, static_cast<Field>(i));
     }
     return t;
   }();
-  if (name.size() > kLongest) return false;
-  for (const auto& [n, field] : by_size[name.size()])
+  if (name.empty() || name.size() > kLongest || name[0] < 'a' || name[0] > 'z') return false;
+  for (const auto& [n, field] : table[name.size() * 26 + static_cast<size_t>(name[0] - 'a')])
     if (n == name) {
       *f = field;
       return true;

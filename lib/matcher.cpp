@@ -1,5 +1,7 @@
 #include "matcher.hpp"
 
+#include <algorithm>
+
 #include <re2/re2.h>
 #include <re2/set.h>
 
@@ -11,7 +13,8 @@ struct Matcher::FieldSet {
   Field field;
   RE2::Set set{RE2::Options(), RE2::UNANCHORED};
   std::vector<int> hits;      ///< this event's matches
-  std::vector<bool> hit;      ///< by pattern index
+  std::vector<uint64_t> hit;  ///< bit per pattern index
+  bool any = false;           ///< some pattern matched
   uint64_t generation = 0;    ///< the event the hits belong to
   FieldSet(Field f, const RE2::Options& o) : field(f), set(o, RE2::UNANCHORED) {}
 };
@@ -58,7 +61,7 @@ bool Matcher::compile(std::string* err) {
           *err = "bad pattern /" + c.pattern + "/: " + e;
           return false;
         }
-        sets_[s]->hit.resize(static_cast<size_t>(cc.pattern) + 1);
+        sets_[s]->hit.resize(static_cast<size_t>(cc.pattern) / 64 + 1);
       }
       r.conds.push_back(cc);
     }
@@ -77,17 +80,18 @@ bool Matcher::set_hit(size_t set, int pattern, const EventView& ev) {
   FieldSet& fs = *sets_[set];
   if (fs.generation != g_generation) {
     fs.generation = g_generation;
-    fs.hits.clear();
-    fs.hit.assign(fs.hit.size(), false);
+    if (fs.any) std::fill(fs.hit.begin(), fs.hit.end(), 0);
+    fs.any = false;
     std::string_view text = ev.get(fs.field);
     // Most events match no pattern: asking first whether any does is cheaper
     // than collecting which (that allocates).
     re2::StringPiece piece(text.data(), text.size());
     if (!text.empty() && fs.set.Match(piece, nullptr) && fs.set.Match(piece, &fs.hits)) {
-      for (int i : fs.hits) fs.hit[static_cast<size_t>(i)] = true;
+      fs.any = true;
+      for (int i : fs.hits) fs.hit[static_cast<size_t>(i) / 64] |= uint64_t(1) << (i % 64);
     }
   }
-  return fs.hit[static_cast<size_t>(pattern)];
+  return fs.any && (fs.hit[static_cast<size_t>(pattern) / 64] >> (pattern % 64) & 1);
 }
 
 bool Matcher::holds(const Cond& c, const EventView& ev, uint32_t level) {
