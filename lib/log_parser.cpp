@@ -354,6 +354,16 @@ bool LogParser::outer_time(const Outer* outer, int64_t* ms) {
   return outer->syslog && syslog_time(*outer->syslog, ms);
 }
 
+bool LogParser::continue_entry(const Outer* outer, std::string_view text, int64_t now_ms) {
+  std::optional<int64_t> pid;
+  if (outer) pid = outer->pid;
+  if (assembler_.add_continuation(pid, text, true, now_ms)) return true;
+  // journald's pid is the writer's for syslog messages, but for a unit's
+  // stderr stream the postmaster's on every line: a backend's continuation
+  // line then follows its entry, as in a plain stderr log.
+  return pid && !outer->syslog && assembler_.add_continuation(std::nullopt, text, true, now_ms);
+}
+
 void LogParser::process_prefixed(std::string_view text, bool cut, const Outer* outer, int64_t now_ms) {
   std::optional<int64_t> pid;
   std::string_view instance;
@@ -364,7 +374,7 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const Outer* o
   if (!live_) now_ms = log_clock_;
   int64_t t;
   if (text[0] == '\t') {
-    if (assembler_.add_continuation(pid, text.substr(1), true, now_ms))
+    if (continue_entry(outer, text.substr(1), now_ms))
       count_all(&stats_.in_entries);
     else
       raw(text, cut, outer_time(outer, &t) ? std::optional<int64_t>(t) : std::nullopt, instance);
@@ -378,7 +388,7 @@ void LogParser::process_prefixed(std::string_view text, bool cut, const Outer* o
     // log shipper), or a later syslog chunk of the message, still belong to
     // the entry before them.
     bool continues = text[0] == ' ' || (outer && outer->later_chunk);
-    if (continues && assembler_.add_continuation(pid, text, true, now_ms)) {
+    if (continues && continue_entry(outer, text, now_ms)) {
       count_all(&stats_.in_entries);
       return;
     }

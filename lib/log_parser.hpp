@@ -92,6 +92,8 @@ class LogParser {
   void decide(int64_t now_ms);
   void process(std::string_view text, bool cut, int64_t now_ms);
   void process_prefixed(std::string_view text, bool cut, const Outer* outer, int64_t now_ms);
+  /// Joins a continuation line to the entry it belongs to; false if none.
+  bool continue_entry(const Outer* outer, std::string_view text, int64_t now_ms);
   void process_wrapped(std::string_view line, bool cut, int64_t now_ms);
   void process_inner(std::string_view text, bool cut, const Outer& outer, int64_t now_ms);
   void process_logplex(std::string_view line, bool cut, int64_t now_ms);

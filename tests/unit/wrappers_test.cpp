@@ -212,3 +212,14 @@ TEST_CASE("wrappers: a held HINT line is counted where it ends up") {
                    {R"({"textPayload":"[7]: [2-1] db=d,user=u HINT:  h","timestamp":"2024-01-15T10:23:45Z"})"});
   CHECK(released.stats.raw_lines == 1);
 }
+
+TEST_CASE("wrappers: journald, a unit's stderr stream carries the postmaster's _PID on every line") {
+  WrapRun r(Format::kJournald,
+            {R"({"__REALTIME_TIMESTAMP":"1705314225000000","_PID":"800","SYSLOG_IDENTIFIER":"postgres","MESSAGE":"2024-01-15 10:23:45.000 UTC [901] app@shop ERROR:  syntax error"})",
+             R"({"__REALTIME_TIMESTAMP":"1705314225000000","_PID":"800","SYSLOG_IDENTIFIER":"postgres","MESSAGE":"2024-01-15 10:23:45.000 UTC [901] app@shop STATEMENT:  select"})",
+             R"({"__REALTIME_TIMESTAMP":"1705314225000000","_PID":"800","SYSLOG_IDENTIFIER":"postgres","MESSAGE":"\u0009from"})"});
+  REQUIRE(r.events.size() == 1);
+  CHECK(r.events[0].pid == 901);
+  CHECK(r.events[0].statement == "select\nfrom");
+  CHECK(r.stats.raw == 0);
+}
