@@ -72,12 +72,22 @@ std::string rate_noun(const Rule& rule) {
 
 }  // namespace
 
+std::string MatchEngine::rate_id(size_t target, size_t rule, const std::string& key) const {
+  return hash_hex("rate\x1f" + targets_[target].webhook + "\x1f" + targets_[target].rules[rule].canonical() + "\x1f" +
+                  key);
+}
+
 MatchEngine::MatchEngine(std::vector<Target> targets, EngineOptions options, rapidjson::StringBuffer* out)
     : targets_(std::move(targets)), options_(options), out_(out) {}
 
 MatchEngine::~MatchEngine() = default;
 
 bool MatchEngine::init(std::string* err) {
+  matcher_ = Matcher();
+  owner_.clear();
+  windows_.clear();
+  suppressors_.clear();
+  stats_.clear();
   windows_.resize(targets_.size());
   for (size_t t = 0; t < targets_.size(); ++t) {
     const Target& target = targets_[t];
@@ -242,7 +252,7 @@ void MatchEngine::fire_rate(size_t target, size_t rule, const EventView& ev, con
     w.EndObject();
     f.key_json = kb.GetString();
   }
-  std::string fp = hash_hex("rate\x1f" + targets_[target].webhook + "\x1f" + r.canonical() + "\x1f" + c.key);
+  std::string fp = rate_id(target, rule, c.key);
   if (!options_.dry_run) {
     JsonLineWriter w;
     w.Reset(*out_);
@@ -282,18 +292,18 @@ void MatchEngine::fire_rate(size_t target, size_t rule, const EventView& ev, con
     w.EndObject();
     out_->Put('\n');
   }
-  fired_[{target * 1000003 + rule, c.key}] = std::move(f);
+  fired_[fp] = std::move(f);
 }
 
 void MatchEngine::resolve_rate(size_t target, size_t rule, const RateWindow::Crossing& c) {
   const Rule& r = targets_[target].rules[rule];
-  auto it = fired_.find({target * 1000003 + rule, c.key});
+  std::string fp = rate_id(target, rule, c.key);
+  auto it = fired_.find(fp);
   Fired f = it == fired_.end() ? Fired() : std::move(it->second);
   if (it != fired_.end()) fired_.erase(it);
   ++stats_[target].rate_resolved;
   ++written_;
   if (options_.dry_run) return;
-  std::string fp = hash_hex("rate\x1f" + targets_[target].webhook + "\x1f" + r.canonical() + "\x1f" + c.key);
   JsonLineWriter w;
   w.Reset(*out_);
   w.StartObject();
@@ -405,6 +415,39 @@ void MatchEngine::finish() {
 }
 
 std::vector<TargetStats> MatchEngine::stats() const { return stats_; }
+
+bool MatchEngine::reload(std::vector<Target> targets, std::string* err) {
+  MatchEngine next(std::move(targets), options_, out_);
+  if (!next.init(err)) return false;
+  // What did not change keeps its state: a webhook's throttle and dedup when
+  // they are the same, a rate rule's windows when the webhook still has it.
+  for (size_t t = 0; t < next.targets_.size(); ++t) {
+    const Target& nt = next.targets_[t];
+    for (size_t o = 0; o < targets_.size(); ++o) {
+      const Target& ot = targets_[o];
+      if (ot.webhook != nt.webhook) continue;
+      if (ot.suppress.throttle_text == nt.suppress.throttle_text && ot.suppress.dedup_text == nt.suppress.dedup_text)
+        next.suppressors_[t] = std::move(suppressors_[o]);
+      for (size_t r = 0; r < nt.rules.size(); ++r)
+        for (size_t q = 0; q < ot.rules.size(); ++q)
+          if (nt.rules[r].has_rate && ot.rules[q].canonical() == nt.rules[r].canonical() && windows_[o][q])
+            next.windows_[t][r] = std::move(windows_[o][q]);
+      next.stats_[t].alerts = stats_[o].alerts;
+      next.stats_[t].suppressed = stats_[o].suppressed;
+      next.stats_[t].summaries = stats_[o].summaries;
+      next.stats_[t].rate_fired = stats_[o].rate_fired;
+      next.stats_[t].rate_resolved = stats_[o].rate_resolved;
+    }
+  }
+  targets_ = std::move(next.targets_);
+  matcher_ = std::move(next.matcher_);
+  owner_ = std::move(next.owner_);
+  windows_ = std::move(next.windows_);
+  suppressors_ = std::move(next.suppressors_);
+  stats_ = std::move(next.stats_);
+  update_due();
+  return true;
+}
 
 std::string format_summary(const std::vector<TargetStats>& stats, bool json) {
   if (json) {

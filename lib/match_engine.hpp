@@ -57,6 +57,9 @@ class MatchEngine {
   ~MatchEngine();
   /// Compiles the rules. False with *err when RE2 cannot.
   bool init(std::string* err);
+  /// Replaces the rules (the config file was read again, on SIGHUP), keeping
+  /// the state of what did not change. False with *err, the old rules kept.
+  bool reload(std::vector<Target> targets, std::string* err);
   /// One input line at wall time wall_ms. False with *err when it is not an
   /// event (the caller reports it with its line number and goes on).
   bool line(std::string_view line, int64_t wall_ms, std::string* err);
@@ -76,6 +79,9 @@ class MatchEngine {
     std::string instance_json, level, key_json;
     int64_t since_ms = 0;
   };
+  /// A fired rate window's identity, also its events' fingerprint: the
+  /// webhook, the rule and the key.
+  std::string rate_id(size_t target, size_t rule, const std::string& key) const;
   void advance(int64_t clock_ms);
   void update_due();
   void fire_rate(size_t target, size_t rule, const EventView& ev, const RateWindow::Crossing& c);
@@ -92,7 +98,7 @@ class MatchEngine {
   std::vector<std::vector<std::unique_ptr<RateWindow>>> windows_;  ///< [target][rule], null if no rate
   std::vector<Suppressor> suppressors_;
   std::vector<TargetStats> stats_;
-  std::map<std::pair<size_t, std::string>, Fired> fired_;  ///< (matcher index, key)
+  std::map<std::string, Fired> fired_;  ///< by rate_id(): what resolving it repeats
   EventReader reader_;
   EventView view_;
   std::vector<size_t> matched_;

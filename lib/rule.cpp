@@ -7,6 +7,7 @@
 
 #include "duration.hpp"
 #include "severity.hpp"
+#include "suggest.hpp"
 
 namespace pgtail {
 
@@ -112,6 +113,9 @@ class Parser {
 
   bool field_pattern(Condition* c, std::string_view name, size_t start) {
     if (!parse_field_name(name, &c->field)) {
+      std::vector<std::string_view> names(field_names(), field_names() + kFieldCount);
+      std::string hint = did_you_mean(name, names);
+      if (!hint.empty()) return fail_at(start, "unknown event field '" + std::string(name) + "'" + hint);
       std::string known;
       for (const char* const* n = field_names(); *n; ++n) known += (known.empty() ? "" : ", ") + std::string(*n);
       return fail_at(start, "unknown event field '" + std::string(name) + "' (" + known + ")");
@@ -184,6 +188,9 @@ class Parser {
         c->level_mask |= bit(l);
         c->level_words.emplace_back(level_name(l));
       } else if (c->level_words.empty()) {
+        std::string hint = did_you_mean(w, {"FATAL", "PANIC", "ERROR", "errors", "WARNING", "NOTICE", "LOG", "INFO",
+                                            "DEBUG1", "DEBUG2", "DEBUG3", "DEBUG4", "DEBUG5", "sqlstate", "level"});
+        if (!hint.empty()) return fail_at(start, "unknown level '" + std::string(w) + "'" + hint);
         return fail_at(start, "unknown level '" + std::string(w) + "': expected " + kCondition +
                                   " (levels: DEBUG5..DEBUG1, INFO, LOG, NOTICE, WARNING, ERROR, FATAL, PANIC, errors)");
       } else {

@@ -123,8 +123,9 @@ TEST_CASE("rates, with and without keys", "[rule]") {
 
 TEST_CASE("every rejection names the column and what was expected", "[rule]") {
   CHECK(parse_error("") == "at column 1: empty rule: expected a level, /pattern/, field~/pattern/ or sqlstate:CODE");
-  CHECK(parse_error("FATL") ==
-        "at column 1: unknown level 'FATL': expected a level, /pattern/, field~/pattern/ or sqlstate:CODE "
+  CHECK(parse_error("FATL") == "at column 1: unknown level 'FATL' (did you mean 'FATAL'?)");
+  CHECK(parse_error("bogus") ==
+        "at column 1: unknown level 'bogus': expected a level, /pattern/, field~/pattern/ or sqlstate:CODE "
         "(levels: DEBUG5..DEBUG1, INFO, LOG, NOTICE, WARNING, ERROR, FATAL, PANIC, errors)");
   CHECK(parse_error("FATAL and") ==
         "at column 10: expected a level, /pattern/, field~/pattern/ or sqlstate:CODE after 'and'");
@@ -135,7 +136,8 @@ TEST_CASE("every rejection names the column and what was expected", "[rule]") {
   CHECK(parse_error("//") == "at column 1: empty pattern");
   CHECK(parse_error("/x/g") == "at column 4: unknown pattern flag 'g' (only i: ignore case)");
   CHECK(parse_error("/a(b/").rfind("at column 2: bad pattern /a(b/: missing ): a(b", 0) == 0);
-  CHECK(parse_error("detial~/x/").rfind("at column 1: unknown event field 'detial' (type, level,", 0) == 0);
+  CHECK(parse_error("detial~/x/") == "at column 1: unknown event field 'detial' (did you mean 'detail'?)");
+  CHECK(parse_error("zzz~/x/").rfind("at column 1: unknown event field 'zzz' (type, level,", 0) == 0);
   CHECK(parse_error("detail=/x/") ==
         "at column 1: unknown level 'detail': expected a level, /pattern/, field~/pattern/ or sqlstate:CODE "
         "(levels: DEBUG5..DEBUG1, INFO, LOG, NOTICE, WARNING, ERROR, FATAL, PANIC, errors)");

@@ -27,6 +27,9 @@ struct Options {
   bool use_config = false, dry_run = false, summary = false, json = false, explain = false, exit_status = false;
 };
 
+volatile sig_atomic_t g_reload = 0;
+void on_sighup(int) { g_reload = 1; }
+
 int64_t wall_ms() {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -134,6 +137,10 @@ int targets_from_config(const Options& o, std::vector<Target>* out) {
   }
   for (const WebhookConfig& w : config.webhooks) {
     if (!o.webhook.empty() && w.name != o.webhook) continue;
+    if (!w.resolved({"on", "enabled", "throttle", "dedup"}, &err)) {
+      message(err);
+      return kExitConfig;
+    }
     Target t;
     t.webhook = w.name;
     t.enabled = w.enabled;
@@ -160,8 +167,23 @@ struct Counts {
   uint64_t lines = 0, events = 0, bad = 0;
 };
 
+/// On SIGHUP (with --config): the config file read again; a bad one is
+/// reported and the rules in use are kept.
+void maybe_reload(const Options& o, MatchEngine& engine) {
+  if (!g_reload) return;
+  g_reload = 0;
+  std::vector<Target> targets;
+  std::string err;
+  if (targets_from_config(o, &targets) >= 0 || !engine.reload(std::move(targets), &err)) {
+    if (!err.empty()) message(err);
+    message("config not reloaded: keeping the rules in use");
+    return;
+  }
+  message("config reloaded from " + config_path(o.config));
+}
+
 /// Reads one input to its end through the engine. Returns an exit status.
-int read_input(const std::string& path, MatchEngine& engine, Output& out, Counts* n) {
+int read_input(const std::string& path, const Options& o, MatchEngine& engine, Output& out, Counts* n) {
   std::string err;
   auto reader = LineReader::open(path, kMaxLine, &err);
   std::string name = path == "-" ? "<stdin>" : path;
@@ -173,6 +195,7 @@ int read_input(const std::string& path, MatchEngine& engine, Output& out, Counts
   bool cut;
   uint64_t lineno = 0;
   for (;;) {
+    maybe_reload(o, engine);
     LineReader::Status st = reader->next(&line, &cut, 0, &err);
     if (st == LineReader::Status::kTimeout) {
       // Nothing to read now: hand out what is written, then wait no longer
@@ -230,10 +253,15 @@ int main(int argc, char** argv) {
     message(err);
     return o.use_config ? kExitConfig : kExitUsage;
   }
+  if (o.use_config) {
+    struct sigaction sa = {};
+    sa.sa_handler = on_sighup;
+    sigaction(SIGHUP, &sa, nullptr);
+  }
   int status = kExitOk;
   Counts n;
   for (const std::string& f : o.operands) {
-    int r = read_input(f, engine, out, &n);
+    int r = read_input(f, o, engine, out, &n);
     if (r != kExitOk && status == kExitOk) status = r;
     if (out.failed()) break;
   }
