@@ -109,12 +109,14 @@ std::string format_duration_short(int64_t ms) {
     const char* name;
   } const units[] = {{86400000, "d"}, {3600000, "h"}, {60000, "min"}, {1000, "s"}, {1, "ms"}};
   for (const auto& u : units)
-    if (ms % u.unit == 0) return ms == u.unit && u.unit > 1 ? u.name : std::to_string(ms / u.unit) + u.name;
+    if (ms % u.unit == 0) return std::to_string(ms / u.unit) + u.name;
   return std::to_string(ms) + "ms";
 }
 
 std::string format_per_period(const PerPeriod& p) {
-  return std::to_string(p.count) + "/" + format_duration_short(p.period_ms);
+  std::string per = format_duration_short(p.period_ms);
+  if (per.size() > 1 && per[0] == '1' && std::isalpha(static_cast<unsigned char>(per[1]))) per.erase(0, 1);  // "10/min"
+  return std::to_string(p.count) + "/" + per;
 }
 
 }  // namespace pgtail

@@ -23,7 +23,7 @@ bool parse_per_period(std::string_view text, PerPeriod* out, std::string* err, b
 /// A duration for people: "60 s", "5 min", "1 h", "1.5 s", "250 ms".
 std::string format_duration(int64_t ms);
 
-/// The same, compact, as in rules: "min" (one minute), "10s", "5min", "h", "250ms".
+/// The same, compact: "1min", "10s", "5min", "1h", "250ms".
 std::string format_duration_short(int64_t ms);
 
 /// "10/min", "5/10s".
