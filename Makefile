@@ -75,11 +75,17 @@ e2e: all
 
 bench: deps all
 	BUILD=$(BUILD) bench/run
+	BUILD=$(BUILD) bench/match
 
-# The main job on bundled real data.
+# The main job on bundled real data: a real server log through pg-parse and
+# pg-match with the sample config, then what last week's log would have sent.
 demo: deps all
-	@echo "== $(BUILD)/bin/pg-parse --stats examples/postgresql-15-main.log" >&2
-	@$(BUILD)/bin/pg-parse --stats examples/postgresql-15-main.log
+	@echo "== pg-parse --stats examples/postgresql-15-main.log | pg-match --config=examples/webhooks.ini --explain" >&2
+	@$(BUILD)/bin/pg-parse --stats examples/postgresql-15-main.log | \
+		$(BUILD)/bin/pg-match --config=examples/webhooks.ini --explain
+	@echo "== ... | pg-match --config=examples/webhooks.ini --dry-run --summary" >&2
+	@$(BUILD)/bin/pg-parse -q examples/postgresql-15-main.log | \
+		$(BUILD)/bin/pg-match --config=examples/webhooks.ini --dry-run --summary
 
 lint-man:
 	mandoc -Tlint -W warning $(MANPAGES)

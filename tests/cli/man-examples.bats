@@ -118,3 +118,16 @@ EOF
 	assert_equal "$stderr" "pg-parse: <stdin>: detected stderr, log_line_prefix '%m [%p] %q%u@%d '"
 	ndjson_check 'len(E) == 79'
 }
+
+# example: pg-parse /var/log/postgresql/postgresql-16-main.log.1 | pg-match --config --dry-run --summary
+@test "pgtail(7): what a week's log would have sent, from the default config" {
+	mkdir -p config/pgtail
+	cp "$PGT_ROOT/examples/webhooks.ini" config/pgtail/webhooks.ini
+	cp "$PGT_ROOT/examples/postgresql-15-main.log" postgresql-16-main.log.1
+	run --separate-stderr env -u PGTAIL_CONFIG XDG_CONFIG_HOME="$PWD/config" bash -c \
+		"pg-parse postgresql-16-main.log.1 | pg-match --config --dry-run --summary"
+	assert_success
+	assert_line --index 0 --regexp '^WEBHOOK +STATE +SENT +EVENTS +RATE +SUMMARIES +SUPPRESSED$'
+	assert_line --index 1 --regexp '^slack +on +3 +3 +0 +0 +0$'
+	assert_line --index 2 '         3 matched  FATAL, PANIC'
+}
