@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-# cases.bats: runs the regression cases of tests/cases/parse/*.case, one @test
-# per case file (bats 1.8 cannot register tests at run time); a failing test
-# names each failing case and shows its diff.
+# cases.bats: runs the regression cases of tests/cases/TOOL/*.case (parse:
+# pg-parse, format: pg-format), one @test per case file (bats 1.8 cannot
+# register tests at run time); a failing test names each failing case and
+# shows its diff.
 #
 # A .case file holds one or more cases:
 #
@@ -13,28 +14,30 @@
 #   <<<
 #   raw input lines, verbatim, up to the >>> line
 #   >>>
-#   expected NDJSON, one event a line, compared as JSON values (key order and
-#   string escaping may differ; types, values and line order may not)
+#   expected NDJSON, one line each, compared as JSON values (key order and
+#   string escaping may differ; types, values and line order may not); a
+#   string "body" holding text (pg-format's prometheus and template formats)
+#   is compared as it is
 #
 # Lines starting with "#" after the first one of a header, and blank lines
 # outside the input, are comments. A case ends where the next "# " line starts.
 # The runner feeds the input on stdin from a regular file (so entries come out in
-# log order, as when reading a file) and always runs
-#   pg-parse --host test -q ARGS
-# so instance is {"host":"test"} unless ARGS add to it. Without `stderr:` lines
+# log order, as when reading a file) and runs
+#   pg-parse --host test -q ARGS     (tests/cases/parse: instance is {"host":"test"} unless ARGS add to it)
+#   pg-format ARGS                   (tests/cases/format) Without `stderr:` lines
 # the expected stderr is empty; without `status:` the expected status is 0.
 #
 # Run one file by hand:  BUILD=build bats tests/cli/cases.bats -f syslog
 
 setup() {
 	load test_helper
-	require_tool pg-parse
 }
 
-# run_case_file NAME: runs tests/cases/parse/NAME.case; fails listing each failing case.
+# run_case_file TOOL/NAME: runs tests/cases/TOOL/NAME.case; fails listing each failing case.
 run_case_file() {
-	local file=$CASES/parse/$1.case
+	local file=$CASES/$1.case
 	[[ -f $file ]] || fail "no case file $file"
+	require_tool "pg-${1%%/*}"
 	run python3 - "$file" "$BATS_TEST_TMPDIR" <<'EOF'
 import difflib, json, os, re, shlex, subprocess, sys
 
@@ -115,7 +118,8 @@ for i, c in enumerate(cases):
     infile = os.path.join(tmp, f"case{i}.in")
     with open(infile, "wb") as f:
         f.write(data)
-    argv = ["pg-parse", "--host", "test", "-q"] + c["args"]
+    tool = os.path.basename(os.path.dirname(path))
+    argv = (["pg-parse", "--host", "test", "-q"] if tool == "parse" else ["pg-" + tool]) + c["args"]
     with open(infile, "rb") as stdin:
         p = subprocess.run(argv, stdin=stdin, capture_output=True, timeout=120)
     problems = []
@@ -166,24 +170,25 @@ EOF
 
 @test "every case file has its @test here" {
 	local f name missing=()
-	for f in "$CASES"/parse/*.case; do
-		name=$(basename "$f" .case)
-		grep -q "^@test \"parse/$name\"" "$BATS_TEST_FILENAME" || missing+=("$name")
+	for f in "$CASES"/*/*.case; do
+		name=${f#"$CASES"/}
+		name=${name%.case}
+		grep -q "^@test \"$name\"" "$BATS_TEST_FILENAME" || missing+=("$name")
 	done
 	[[ ${#missing[@]} -eq 0 ]] || fail "case files without a @test in cases.bats: ${missing[*]}"
 }
 
-@test "parse/prefix-escapes" { run_case_file prefix-escapes; }
-@test "parse/prefix-padding" { run_case_file prefix-padding; }
-@test "parse/prefix-session" { run_case_file prefix-session; }
-@test "parse/entries" { run_case_file entries; }
-@test "parse/interleaving" { run_case_file interleaving; }
-@test "parse/translations" { run_case_file translations; }
-@test "parse/timezones" { run_case_file timezones; }
-@test "parse/csvlog" { run_case_file csvlog; }
-@test "parse/jsonlog" { run_case_file jsonlog; }
-@test "parse/syslog" { run_case_file syslog; }
-@test "parse/raw" { run_case_file raw; }
-@test "parse/bytes" { run_case_file bytes; }
-@test "parse/detection" { run_case_file detection; }
-@test "parse/wrappers" { run_case_file wrappers; }
+@test "parse/prefix-escapes" { run_case_file parse/prefix-escapes; }
+@test "parse/prefix-padding" { run_case_file parse/prefix-padding; }
+@test "parse/prefix-session" { run_case_file parse/prefix-session; }
+@test "parse/entries" { run_case_file parse/entries; }
+@test "parse/interleaving" { run_case_file parse/interleaving; }
+@test "parse/translations" { run_case_file parse/translations; }
+@test "parse/timezones" { run_case_file parse/timezones; }
+@test "parse/csvlog" { run_case_file parse/csvlog; }
+@test "parse/jsonlog" { run_case_file parse/jsonlog; }
+@test "parse/syslog" { run_case_file parse/syslog; }
+@test "parse/raw" { run_case_file parse/raw; }
+@test "parse/bytes" { run_case_file parse/bytes; }
+@test "parse/detection" { run_case_file parse/detection; }
+@test "parse/wrappers" { run_case_file parse/wrappers; }

@@ -1,0 +1,133 @@
+#include "alert.hpp"
+
+#include "fingerprint.hpp"
+#include "timestamp.hpp"
+#include "utf8.hpp"
+
+namespace pgtail {
+
+namespace {
+
+std::string_view str(const rapidjson::Value* obj, const char* name) {
+  if (!obj) return {};
+  auto it = obj->FindMember(name);
+  if (it == obj->MemberEnd() || !it->value.IsString()) return {};
+  return {it->value.GetString(), it->value.GetStringLength()};
+}
+
+std::string text_of(const rapidjson::Value* obj, const char* name) {
+  if (!obj) return {};
+  auto it = obj->FindMember(name);
+  if (it == obj->MemberEnd()) return {};
+  const rapidjson::Value& v = it->value;
+  if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  if (v.IsUint64()) return std::to_string(v.GetUint64());
+  if (v.IsDouble()) return std::to_string(v.GetDouble());
+  if (v.IsBool()) return v.GetBool() ? "true" : "false";
+  return {};
+}
+
+const rapidjson::Value* object(const rapidjson::Value& parent, const char* name) {
+  auto it = parent.FindMember(name);
+  return it != parent.MemberEnd() && it->value.IsObject() ? &it->value : nullptr;
+}
+
+std::string first_line(std::string_view s) { return std::string(s.substr(0, s.find('\n'))); }
+
+}  // namespace
+
+std::string Alert::field(const char* name) const { return text_of(event, name); }
+std::string Alert::instance_field(const char* name) const { return text_of(instance, name); }
+
+bool read_alert(const rapidjson::Document& doc, const AlertOptions& options, Alert* out, std::string* err) {
+  *out = Alert();
+  if (!doc.IsObject()) {
+    *err = "not an event: not a JSON object";
+    return false;
+  }
+  out->root = &doc;
+  out->event = object(doc, "event");
+  if (!out->event) {
+    *err = "not an event: no \"event\" object";
+    return false;
+  }
+  out->instance = object(doc, "instance");
+  out->trigger = object(doc, "trigger");
+  out->type = str(out->event, "type");
+  if (out->type.empty()) {
+    *err = "not an event: no event.type";
+    return false;
+  }
+  out->level = str(out->event, "level");
+  out->message = str(out->event, "message");
+  out->sqlstate = str(out->event, "sqlstate");
+  out->timestamp = str(&doc, "timestamp");
+  out->webhook = str(out->trigger, "webhook");
+  out->rule = str(out->trigger, "rule");
+  if (!out->timestamp.empty() && !parse_iso8601(out->timestamp, &out->time_ms)) {
+    *err = "not an event: timestamp '" + std::string(out->timestamp.substr(0, 40)) + "' is not RFC 3339";
+    return false;
+  }
+  out->fingerprint = std::string(str(out->event, "fingerprint"));
+  if (out->fingerprint.empty()) out->fingerprint = fingerprint(out->level, out->sqlstate, out->message);
+
+  std::string name = std::string(str(out->instance, "name"));
+  std::string host = std::string(str(out->instance, "host"));
+  std::string version = out->instance_field("version");
+  if (!options.instance_name.empty())
+    out->instance_display = options.instance_name;
+  else if (name.empty() && !version.empty())
+    name = "pg" + version;
+  if (out->instance_display.empty()) {
+    if (!name.empty())
+      out->instance_display = host.empty() || name == host ? name : name + " (" + host + ")";
+    else
+      out->instance_display = host.empty() ? "PostgreSQL" : host;
+  }
+  return true;
+}
+
+std::string headline(const Alert& a) {
+  std::string msg = first_line(a.message);
+  if (a.type == "rate_threshold" || a.type == "suppressed") return msg + " on " + a.instance_display;
+  if (a.type == "rate_resolved") return "Resolved: " + msg + " on " + a.instance_display;
+  if (a.type == "raw") return "log line: " + msg;
+  return std::string(a.level.empty() ? "LOG" : a.level) + ": " + msg;
+}
+
+std::string summary_line(const Alert& a) {
+  if (a.type == "log_entry" || a.type == "raw")
+    return "PostgreSQL " + std::string(a.level.empty() ? "log line" : a.level) + " on " + a.instance_display +
+           ": " + first_line(a.message);
+  return "PostgreSQL on " + a.instance_display + ": " + (a.type == "rate_resolved" ? "resolved: " : "") +
+         first_line(a.message);
+}
+
+size_t count_chars(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::string truncate_chars(std::string_view s, size_t max_chars) {
+  if (count_chars(s) <= max_chars) return std::string(s);
+  if (max_chars == 0) return {};
+  size_t keep = max_chars - 1, i = 0, n = 0;
+  while (i < s.size() && n < keep) {
+    ++i;
+    while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++i;
+    ++n;
+  }
+  return std::string(s.substr(0, i)) + "\xE2\x80\xA6";  // …
+}
+
+int urgency(const Alert& a) {
+  if (a.type == "rate_resolved" || a.type == "suppressed") return 1;
+  if (a.level == "PANIC" || a.level == "FATAL") return 4;
+  if (a.level == "ERROR") return 3;
+  if (a.level == "WARNING") return 2;
+  return 1;
+}
+
+}  // namespace pgtail
