@@ -1,0 +1,158 @@
+#!/usr/bin/env bats
+# pg-format as a user runs it: flags, the config file, bad input. The payload
+# of each format is checked by the case files (tests/cases/format), by
+# pg-format-chat.bats, pg-format-incident.bats and pg-format-hostile.bats.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	load test_helper
+	require_tool pg-format
+	cd "$BATS_TEST_TMPDIR"
+	EV='{"timestamp":"2024-01-15T10:23:45.123Z","instance":{"name":"pg16","host":"db1","version":"16"},"event":{"type":"log_entry","level":"FATAL","sqlstate":"53300","pid":12345,"message":"sorry, too many clients already","user":"app","database":"shop","fingerprint":"8a2c5fd31e0b9e47"},"trigger":{"rule":"level:FATAL","webhook":"slack"}}'
+}
+
+@test "--help: usage on stdout, every flag, status 0" {
+	run --separate-stderr pg-format --help
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --index 0 "Turns triggered events (from pg-match) into deliveries: the payload for each webhook's platform."
+	local flag
+	for flag in --format --config --webhook --instance-name --routing-key --severity --priority --template \
+		--template-file --template-json --teams-legacy --continuous --interval --version; do
+		assert_output --partial -- "$flag"
+	done
+}
+
+@test "json: the triggered event as it is, in a delivery for its webhook" {
+	run --separate-stderr pg-format <<<"$EV"
+	assert_success
+	assert_equal "$stderr" ""
+	ndjson_check 'len(ev) == 1 and ev[0]["webhook"] == "slack" and ev[0]["platform"] == "json" and ev[0]["body"]["event"]["fingerprint"] == "8a2c5fd31e0b9e47"'
+}
+
+@test "--webhook names the delivery's webhook; without a trigger.webhook it is 'default'" {
+	run pg-format --webhook ops <<<"$EV"
+	assert_success
+	ndjson_check 'ev[0]["webhook"] == "ops"'
+	run pg-format <<<'{"event":{"type":"log_entry","level":"LOG","message":"x"}}'
+	assert_success
+	ndjson_check 'ev[0]["webhook"] == "default" and ev[0]["body"]["event"]["fingerprint"] != ""'
+}
+
+@test "an unknown --format: status 64, did you mean, the list" {
+	run --separate-stderr pg-format --format slak
+	assert_equal "$status" 64
+	assert_equal "$stderr" "pg-format: unknown --format 'slak' (did you mean 'slack'?) (json, slack, discord, pagerduty, opsgenie, teams, prometheus, splunk-hec, ecs, template)
+Try 'pg-format --help' for more information."
+}
+
+@test "pagerduty without a routing key, template without a template, --continuous without prometheus: status 64" {
+	run --separate-stderr pg-format --format pagerduty
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "pg-format: --format pagerduty needs --routing-key (the Events API v2 integration key), as in --routing-key '\${PD_ROUTING_KEY}'"
+	run --separate-stderr pg-format --format template
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "pg-format: --format template needs --template or --template-file"
+	run --separate-stderr pg-format --format slack --continuous
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "pg-format: --continuous goes with --format prometheus"
+	run --separate-stderr pg-format --format pagerduty --routing-key '${PGT_NO_SUCH_VAR}'
+	assert_equal "$status" 64
+}
+
+@test "--severity and --priority take LEVEL=VALUE of the platform's words" {
+	run --separate-stderr pg-format --format pagerduty --routing-key k --severity WARNING=urgent
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "pg-format: bad --severity 'WARNING=urgent': expected LEVEL=VALUE with VALUE one of critical, error, warning, info"
+	run --separate-stderr pg-format --format opsgenie --priority ERROR
+	assert_equal "$status" 64
+	assert_equal "${stderr_lines[0]}" "pg-format: bad --priority 'ERROR': expected LEVEL=VALUE with VALUE one of P1, P2, P3, P4, P5"
+}
+
+@test "bad lines are reported with their line number and skipped; the stream goes on" {
+	printf '%s\n' "$EV" 'not json' '{"event":{}}' '[1]' "$EV" >in.ndjson
+	run --separate-stderr pg-format in.ndjson
+	assert_success
+	assert_equal "$stderr" "pg-format: in.ndjson:2: invalid JSON at byte 2: Invalid value., skipped
+pg-format: in.ndjson:3: not an event: no event.type, skipped
+pg-format: in.ndjson:4: not an event: not a JSON object, skipped"
+	ndjson_check 'len(ev) == 2'
+}
+
+@test "invalid UTF-8 is reported, not passed on" {
+	printf '{"event":{"type":"raw","message":"caf\xe9"}}\n' >bad.ndjson
+	run --separate-stderr pg-format bad.ndjson
+	assert_equal "$status" 65
+	assert_equal "$stderr" "pg-format: bad.ndjson:1: invalid JSON: not valid UTF-8, skipped"
+	assert_output ""
+}
+
+@test "a missing file: status 66; no valid line at all: status 65" {
+	run --separate-stderr pg-format nosuch.ndjson
+	assert_equal "$status" 66
+	assert_equal "$stderr" "pg-format: cannot open nosuch.ndjson: No such file or directory"
+	run --separate-stderr pg-format <<<'garbage'
+	assert_equal "$status" 65
+}
+
+@test "--config: each event shaped by its webhook's format; another webhook's event is refused by name" {
+	cat >webhooks.ini <<-'EOF'
+	[webhook "slack"]
+	url = https://hooks.slack.com/services/T/B/C
+	format = json
+	instance_name = shop-primary
+
+	[webhook "archive"]
+	url = https://archive.example.com/in
+	EOF
+	run --separate-stderr pg-format --config=webhooks.ini <<<"$EV"
+	assert_success
+	ndjson_check 'ev[0]["webhook"] == "slack" and ev[0]["platform"] == "json"'
+	run --separate-stderr pg-format --config=webhooks.ini <<<"${EV/\"slack\"/\"pager\"}"
+	assert_equal "$status" 65
+	assert_equal "$stderr" "pg-format: <stdin>:1: no webhook 'pager' in the config, skipped"
+	# --webhook: only that webhook's events; the others are not this run's business.
+	run --separate-stderr pg-format --config=webhooks.ini --webhook archive <<<"$EV"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output ""
+}
+
+@test "--config: a pagerduty webhook without routing_key is a bad config (78)" {
+	cat >webhooks.ini <<-'EOF'
+	[webhook "pd"]
+	url = https://events.pagerduty.com/v2/enqueue
+	format = pagerduty
+	EOF
+	run --separate-stderr pg-format --config=webhooks.ini <<<"$EV"
+	assert_equal "$status" 78
+	assert_equal "$stderr" "pg-format: webhooks.ini:1: webhook 'pd': format pagerduty needs routing_key (as in routing_key = \${PD_ROUTING_KEY})"
+}
+
+@test "--config with a missing file: 78 and the path" {
+	run --separate-stderr pg-format --config=nosuch.ini <<<"$EV"
+	assert_equal "$status" 78
+	assert_equal "$stderr" "pg-format: cannot open nosuch.ini: No such file or directory"
+}
+
+@test "output closed early (head -1): ends quietly" {
+	for i in $(seq 2000); do printf '%s\n' "$EV"; done >many.ndjson
+	run --separate-stderr bash -c 'pg-format many.ndjson | head -1'
+	assert_success
+	assert_equal "$stderr" ""
+	ndjson_check 'len(ev) == 1'
+}
+
+@test "live input: each delivery is out before more input comes" {
+	mkfifo in
+	pg-format <in >out.ndjson 2>err &
+	local pid=$!
+	exec 5>in
+	printf '%s\n' "$EV" >&5
+	local i
+	for ((i = 0; i < 100; i++)); do [[ -s out.ndjson ]] && break; sleep 0.05; done
+	[[ -s out.ndjson ]] || fail "no delivery within 5 s while the input stays open"
+	exec 5>&-
+	wait "$pid"
+}
