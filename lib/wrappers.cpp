@@ -3,10 +3,6 @@
 #include <cstdint>
 #include <cstring>
 
-#include <rapidjson/error/en.h>
-
-#include "csvlog.hpp"
-
 namespace pgtail {
 
 namespace {
@@ -25,246 +21,92 @@ bool parse_digits(std::string_view s, int64_t* out) {
   return true;
 }
 
-/// The top-level keys the wrappers carry, and "record" / "resource" / "labels"
-/// on the way to the nested ones.
-enum class WKey : unsigned char {
-  kNone, kLogger, kMsg, kTs, kPod, kRecord,            // cnpg
-  kTextPayload, kTimestamp, kResource, kLabels, kDbId,  // cloudsql
-  kMessage, kPid, kRealtime, kIdent, kComm,            // journald
-  kLog, kTime,                                         // docker
-};
-
-struct KeyName {
-  const char* name;
-  WKey key;
-};
-
-WKey top_key(Format f, std::string_view k) {
-  static const KeyName kCnpg[] = {{"logger", WKey::kLogger}, {"msg", WKey::kMsg}, {"ts", WKey::kTs},
-                                  {"logging_pod", WKey::kPod}, {"record", WKey::kRecord}};
-  static const KeyName kCloud[] = {{"textPayload", WKey::kTextPayload}, {"timestamp", WKey::kTimestamp},
-                                   {"resource", WKey::kResource}};
-  static const KeyName kJournal[] = {{"MESSAGE", WKey::kMessage}, {"_PID", WKey::kPid},
-                                     {"__REALTIME_TIMESTAMP", WKey::kRealtime},
-                                     {"SYSLOG_IDENTIFIER", WKey::kIdent}, {"_COMM", WKey::kComm}};
-  static const KeyName kDocker[] = {{"log", WKey::kLog}, {"time", WKey::kTime}};
-  auto find = [k](const auto& table) {
-    for (const KeyName& n : table)
-      if (k == n.name) return n.key;
-    return WKey::kNone;
-  };
-  switch (f) {
-    case Format::kCnpg: return find(kCnpg);
-    case Format::kCloudsql: return find(kCloud);
-    case Format::kJournald: return find(kJournal);
-    case Format::kDocker: return find(kDocker);
-    default: return WKey::kNone;
-  }
-}
-
 }  // namespace
-
-/// RapidJSON SAX handler: the wrapper's keys at the top level, CloudNativePG's
-/// record and Cloud Logging's resource.labels one and two levels down.
-/// Strings point into WrapperReader::buf_ (parsed in place).
-struct WrapperHandler {
-  WrapperReader& r_;
-  Format format_;
-  Event* record_;
-  std::string* err_;
-  int depth_ = 0;
-  bool object_ = false, in_record_ = false, in_resource_ = false, in_labels_ = false;
-  bool message_bytes_ = false;  ///< inside journald's MESSAGE array
-  WKey key_ = WKey::kNone;
-  LogField field_ = LogField::kNone;  ///< the record column being read
-  bool record_seen_ = false, msg_seen_ = false;
-  std::string_view logger_, msg_, text_, time_, pod_, db_id_, ident_, comm_, pid_, realtime_;
-  std::optional<int64_t> pid_num_;
-  double ts_ = 0;
-  bool has_ts_ = false;
-
-  WrapperHandler(WrapperReader& r, Format f, Event* record, std::string* err)
-      : r_(r), format_(f), record_(record), err_(err) {}
-
-  WKey take() {
-    WKey k = key_;
-    key_ = WKey::kNone;
-    return k;
-  }
-  bool text(std::string_view v) {
-    if (in_record_ && depth_ == 2) {
-      if (!set_log_field(field_, v, r_.zones_, record_, &r_.warning_) && err_->empty())
-        *err_ = r_.warning_;
-      field_ = LogField::kNone;
-      return true;
-    }
-    WKey k = take();
-    if (in_labels_ && depth_ == 3) {
-      if (k == WKey::kDbId) db_id_ = v;
-      return true;
-    }
-    if (depth_ != 1) return true;
-    switch (k) {
-      case WKey::kLogger: logger_ = v; break;
-      case WKey::kMsg: msg_ = v; msg_seen_ = true; break;
-      case WKey::kPod: pod_ = v; break;
-      case WKey::kTextPayload: case WKey::kMessage: case WKey::kLog: text_ = v; msg_seen_ = true; break;
-      case WKey::kTimestamp: case WKey::kTime: time_ = v; break;
-      case WKey::kPid: pid_ = v; break;
-      case WKey::kRealtime: realtime_ = v; break;
-      case WKey::kIdent: ident_ = v; break;
-      case WKey::kComm: comm_ = v; break;
-      default: break;
-    }
-    return true;
-  }
-  bool number(int64_t n, double d) {
-    if (message_bytes_) {
-      r_.bytes_.push_back(static_cast<char>(n & 0xff));
-      return true;
-    }
-    if (in_record_ && depth_ == 2) {
-      set_log_field(field_, n, record_);
-      field_ = LogField::kNone;
-      return true;
-    }
-    WKey k = take();
-    if (depth_ != 1) return true;
-    if (k == WKey::kTs) {
-      ts_ = d;
-      has_ts_ = true;
-    } else if (k == WKey::kPid) {
-      pid_num_ = n;  // journald writes it as a string; a number will do
-    }
-    return true;
-  }
-
-  bool Null() { take(); field_ = LogField::kNone; return true; }
-  bool Bool(bool) { return Null(); }
-  bool Int(int i) { return number(i, i); }
-  bool Uint(unsigned u) { return number(u, u); }
-  bool Int64(int64_t i) { return number(i, static_cast<double>(i)); }
-  bool Uint64(uint64_t u) { return number(static_cast<int64_t>(u & INT64_MAX), static_cast<double>(u)); }
-  bool Double(double d) {
-    if (!(d >= -9.2e18 && d <= 9.2e18)) return Null();  // the conversion would be undefined
-    return number(static_cast<int64_t>(d), d);
-  }
-  bool RawNumber(const char*, rapidjson::SizeType, bool) { return Null(); }
-  bool String(const char* s, rapidjson::SizeType n, bool) { return text(std::string_view(s, n)); }
-  bool Key(const char* s, rapidjson::SizeType n, bool) {
-    std::string_view k(s, n);
-    if (in_record_ && depth_ == 2) {
-      field_ = csvlog_column_field(k);
-    } else if (in_labels_ && depth_ == 3) {
-      key_ = k == "database_id" ? WKey::kDbId : WKey::kNone;
-    } else if (in_resource_ && depth_ == 2) {
-      key_ = k == "labels" ? WKey::kLabels : WKey::kNone;
-    } else if (depth_ == 1) {
-      key_ = top_key(format_, k);
-    }
-    return true;
-  }
-  bool StartObject() {
-    if (depth_ == 0) object_ = true;
-    WKey k = take();
-    ++depth_;
-    if (depth_ == 2 && k == WKey::kRecord) in_record_ = record_seen_ = true;
-    if (depth_ == 2 && k == WKey::kResource) in_resource_ = true;
-    if (depth_ == 3 && in_resource_ && k == WKey::kLabels) in_labels_ = true;
-    return true;
-  }
-  bool EndObject(rapidjson::SizeType) {
-    if (depth_ == 2) in_record_ = in_resource_ = false;
-    if (depth_ == 3) in_labels_ = false;
-    --depth_;
-    return true;
-  }
-  bool StartArray() {
-    WKey k = take();
-    ++depth_;
-    if (depth_ == 2 && k == WKey::kMessage) {
-      message_bytes_ = true;
-      r_.bytes_.clear();
-    }
-    return true;
-  }
-  bool EndArray(rapidjson::SizeType) {
-    if (message_bytes_) {
-      message_bytes_ = false;
-      text_ = r_.bytes_;
-      msg_seen_ = true;
-    }
-    --depth_;
-    return true;
-  }
-};
 
 WrapperReader::WrapperReader(ZoneResolver& zones, size_t max_entry_bytes)
     : zones_(zones), max_bytes_(max_entry_bytes) {}
+
+LogField WrapperReader::column_field(std::string_view name) {
+  if (name.empty()) return LogField::kNone;
+  // A small open-addressed table of the names seen, by length and the first
+  // and last letters ("log_time" and "user_name" differ there already).
+  size_t h = (name.size() * 31 + static_cast<unsigned char>(name[0]) * 7 +
+              static_cast<unsigned char>(name.back())) % kColumnSlots;
+  for (size_t probe = 0; probe < kColumnSlots; ++probe, h = (h + 1) % kColumnSlots) {
+    ColumnSlot& slot = columns_[h];
+    if (!slot.used) {
+      slot.used = true;
+      slot.name.assign(name.data(), name.size());
+      slot.field = csvlog_column_field(name);
+      return slot.field;
+    }
+    if (slot.name == name) return slot.field;
+  }
+  return csvlog_column_field(name);  // full: names beyond the table are looked up each time
+}
+
+void WrapperReader::fill_record(Event* record, std::string* err) {
+  for (const WrapperJson::Column& c : json_.record) {
+    LogField f = column_field(c.name);
+    if (c.number)
+      set_log_field(f, *c.number, record);
+    else if (!set_log_field(f, c.text, zones_, record, &warning_) && err->empty())
+      *err = warning_;
+  }
+}
 
 bool WrapperReader::parse(Format format, std::string_view line, Wrapped* out, Event* record,
                           std::string* err) {
   *out = Wrapped();
   err->clear();
   record->clear();
-  buf_.assign(line.data(), line.size());
-  buf_.append(16, '\0');  // RapidJSON's SSE2 loads may read past the NUL
-  WrapperHandler h(*this, format, record, err);
-  rapidjson::InsituStringStream in(&buf_[0]);
-  rapidjson::ParseResult ok = reader_.Parse<rapidjson::kParseInsituFlag>(in, h);
-  if (!ok) {
-    *err = "invalid JSON at byte " + std::to_string(ok.Offset()) + ": " +
-           rapidjson::GetParseError_En(ok.Code());
-    return false;
-  }
-  if (!h.object_) {
-    *err = "not a JSON object";
-    return false;
-  }
+  if (!read_wrapper_json(format, line, &json_, err)) return false;
+  const WrapperJson& h = json_;
   int64_t n;
   switch (format) {
     case Format::kCnpg:
-      out->instance = h.pod_;
-      if (h.has_ts_ && h.ts_ >= 0 && h.ts_ < 1e13) out->time_ms = static_cast<int64_t>(h.ts_ * 1000);
+      out->instance = h.pod;
+      if (h.ts && *h.ts >= 0 && *h.ts < 1e13) out->time_ms = static_cast<int64_t>(*h.ts * 1000);
       // CloudNativePG's own messages (instance manager, wal-archive, ...)
       // carry another logger, or none.
-      if (h.logger_ != "postgres") break;
-      if (h.record_seen_) {
+      if (h.logger != "postgres") break;
+      if (h.record_seen) {
         out->kind = Wrapped::Kind::kRecord;
+        fill_record(record, err);
         if (record->sqlstate.empty()) record->sqlstate = "00000";
         append_position(record);
         cut_event_to(max_bytes_, record);
-      } else if (h.msg_seen_) {
+      } else if (h.text_seen) {
         out->kind = Wrapped::Kind::kText;
-        out->text = h.msg_;
+        out->text = h.msg;
       }
       break;
     case Format::kCloudsql:
-      if (!h.msg_seen_) break;  // an audit or other entry without textPayload
+      if (!h.text_seen) break;  // an audit or other entry without textPayload
       out->kind = Wrapped::Kind::kText;
-      out->text = h.text_;
-      out->instance = h.db_id_;
-      if (!h.time_.empty() && parse_iso8601(h.time_, &n)) out->time_ms = n;
+      out->text = h.text;
+      out->instance = h.db_id;
+      if (!h.time.empty() && parse_iso8601(h.time, &n)) out->time_ms = n;
       break;
     case Format::kJournald:
-      if (!h.msg_seen_) break;
+      if (!h.text_seen) break;
       // Another unit's or program's message (journalctl without -u).
-      if (!h.ident_.empty() && !is_postgres_tag(h.ident_) && !is_postgres_tag(h.comm_)) break;
+      if (!h.ident.empty() && !is_postgres_tag(h.ident) && !is_postgres_tag(h.comm)) break;
       out->kind = Wrapped::Kind::kText;
-      out->text = h.text_;
-      if (parse_digits(h.pid_, &n)) out->pid = n;
-      else if (h.pid_num_) out->pid = h.pid_num_;
-      if (parse_digits(h.realtime_, &n)) out->time_ms = n / 1000;
+      out->text = h.text;
+      if (parse_digits(h.pid, &n)) out->pid = n;
+      else if (h.pid_number) out->pid = h.pid_number;
+      if (parse_digits(h.realtime, &n)) out->time_ms = n / 1000;
       break;
     case Format::kDocker:
-      if (!h.msg_seen_) break;
+      if (!h.text_seen) break;
       out->kind = Wrapped::Kind::kText;
-      out->text = h.text_;
+      out->text = h.text;
       if (!out->text.empty() && out->text.back() == '\n')
         out->text.remove_suffix(1);
       else
         out->partial = true;  // json-file splits lines longer than 16 KiB
-      if (!h.time_.empty() && parse_iso8601(h.time_, &n)) out->time_ms = n;
+      if (!h.time.empty() && parse_iso8601(h.time, &n)) out->time_ms = n;
       break;
     default:
       break;

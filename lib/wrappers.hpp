@@ -9,12 +9,12 @@
 #include <string>
 #include <string_view>
 
-#include <rapidjson/reader.h>
-
+#include "csvlog.hpp"
 #include "detect.hpp"
 #include "event.hpp"
 #include "syslog.hpp"
 #include "timestamp.hpp"
+#include "wrappers_json.hpp"
 
 namespace pgtail {
 
@@ -34,7 +34,7 @@ struct Wrapped {
 
 /// Parses the JSON wrappers (cnpg, cloudsql, journald, docker), one line at a
 /// time, each line once: copied into a reused buffer and read in place by
-/// RapidJSON's SAX reader.
+/// RapidJSON's SAX reader (read_wrapper_json()).
 ///
 /// Keys read: cnpg "logger", "msg", "ts", "logging_pod" and "record" (the
 /// csvlog columns by name, see csvlog_column_field()); cloudsql "textPayload",
@@ -53,11 +53,23 @@ class WrapperReader {
   bool parse(Format format, std::string_view line, Wrapped* out, Event* record, std::string* err);
 
  private:
-  friend struct WrapperHandler;
+  /// The Event field of a record member: csvlog_column_field(), remembered
+  /// (every record names the same two dozen columns).
+  LogField column_field(std::string_view name);
+  void fill_record(Event* record, std::string* err);
+
+  static constexpr size_t kColumnSlots = 64;
+  struct ColumnSlot {
+    std::string name;
+    LogField field = LogField::kNone;
+    bool used = false;
+  };
+
   ZoneResolver& zones_;
   size_t max_bytes_;
-  std::string buf_, bytes_, warning_;
-  rapidjson::Reader reader_;
+  WrapperJson json_;
+  std::string warning_;
+  ColumnSlot columns_[kColumnSlots];
 };
 
 /// Splits a Heroku logplex line:

@@ -223,3 +223,23 @@ TEST_CASE("wrappers: journald, a unit's stderr stream carries the postmaster's _
   CHECK(r.events[0].statement == "select\nfrom");
   CHECK(r.stats.raw == 0);
 }
+
+TEST_CASE("wrappers: a raw control byte in a string is not JSON, whichever it is") {
+  // The SSE2 string scan lets 0x1A-0x1F through; the plain reader does not.
+  ZoneResolver zones;
+  WrapperReader reader(zones);
+  Wrapped w;
+  Event record;
+  std::string err;
+  for (char c : {'\x01', '\x19', '\x1a', '\x1b', '\x1f'}) {
+    std::string line = std::string(R"({"log":"a long enough message to be scanned sixteen bytes at a time )") + c +
+                       R"(\n","stream":"stderr"})";
+    CHECK_FALSE(reader.parse(Format::kDocker, line, &w, &record, &err));
+    CHECK(err == "invalid JSON at byte 68: Invalid escape character in string.");
+  }
+  // An earlier error is the one reported.
+  CHECK_FALSE(reader.parse(Format::kDocker, "{\"log\" \"a\x1b\"}", &w, &record, &err));
+  CHECK(err == "invalid JSON at byte 7: Missing a colon after a name of object member.");
+  CHECK(reader.parse(Format::kDocker, R"({"log":"x\u001by\n","stream":"stderr"})", &w, &record, &err));
+  CHECK(w.text == "x\x1by");
+}
