@@ -192,3 +192,4 @@ EOF
 @test "parse/bytes" { run_case_file parse/bytes; }
 @test "parse/detection" { run_case_file parse/detection; }
 @test "parse/wrappers" { run_case_file parse/wrappers; }
+@test "format/prometheus" { run_case_file format/prometheus; }
