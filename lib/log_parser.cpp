@@ -44,6 +44,7 @@ void LogParser::begin(const std::string& name, int64_t mtime, bool live) {
   log_clock_ = 0;
   assembler_.set_ordered(!live);
   line_no_ = 0;
+  repaired_line_ = 0;
   counted_ = 0;
   carried_ = 0;
   time_t t = static_cast<time_t>(mtime);
@@ -137,11 +138,15 @@ void LogParser::line(std::string_view bytes, bool cut, int64_t now_ms) {
   ++line_no_;
   if (!bytes.empty() && bytes.back() == '\r') bytes.remove_suffix(1);
   if (cut) bytes = bytes.substr(0, utf8_whole(bytes));  // not inside a character
-  if (!utf8_clean(bytes)) {
+  // A JSON wrapper's line of text is checked where it is used: its message
+  // and instance (a journald line is a kilobyte, of which pg-parse uses a
+  // tenth), or the whole of it when it is not JSON and becomes a raw event.
+  bool later = !detecting_ && (format_ == Format::kCloudsql || format_ == Format::kJournald ||
+                               format_ == Format::kDocker);
+  if (!later && !utf8_clean(bytes)) {
     utf8_repair(bytes, &repaired_);
     bytes = repaired_;
-    ++stats_.repaired;
-    warn(here() + ": invalid UTF-8 or NUL bytes replaced with U+FFFD");
+    note_repair();
   }
   if (cut)
     warn(here() + ": line longer than " +
@@ -154,7 +159,7 @@ void LogParser::line(std::string_view bytes, bool cut, int64_t now_ms) {
   }
   if (detecting_) {
     if (detect_buf_.empty()) detect_since_ = now_ms;
-    detect_buf_.push_back(Buffered{std::string(bytes), cut, line_no_});
+    detect_buf_.push_back(Buffered{std::string(bytes), cut, line_no_, repaired_line_ == line_no_});
     detect_bytes_ += bytes.size();
     if (detect_buf_.size() >= kDetectLines || detect_bytes_ >= kDetectBytes) decide(now_ms);
     return;
@@ -183,6 +188,7 @@ void LogParser::decide(int64_t now_ms) {
   buffered.swap(detect_buf_);
   for (const Buffered& b : buffered) {
     line_no_ = b.line_no;
+    repaired_line_ = b.repaired ? b.line_no : 0;
     process(b.text, b.cut, now_ms);
   }
   line_no_ = saved;
@@ -257,10 +263,24 @@ void LogParser::process(std::string_view text, bool cut, int64_t now_ms) {
   }
 }
 
+void LogParser::note_repair() {
+  if (repaired_line_ == line_no_) return;  // once a line
+  repaired_line_ = line_no_;
+  ++stats_.repaired;
+  warn(here() + ": invalid UTF-8 or NUL bytes replaced with U+FFFD");
+}
+
 void LogParser::process_wrapped(std::string_view line, bool cut, int64_t now_ms) {
   Wrapped w;
   warning_.clear();
-  if (!wrappers_->parse(format_, line, &w, scratch_.get(), &warning_)) {
+  bool ok = wrappers_->parse(format_, line, &w, scratch_.get(), &warning_);
+  if (!ok && !utf8_clean(line)) {  // not checked yet (see line()): read as if it had been
+    utf8_repair(line, &repaired_);
+    line = repaired_;
+    note_repair();
+    ok = wrappers_->parse(format_, line, &w, scratch_.get(), &warning_);
+  }
+  if (!ok) {
     warn(here() + ": " + warning_ + "; kept as a raw event");
     raw(line, cut);
     return;
@@ -294,16 +314,20 @@ void LogParser::process_wrapped(std::string_view line, bool cut, int64_t now_ms)
   outer.pid = w.pid;
   outer.time_ms = w.time_ms;
   outer.instance = w.instance;
+  if (!utf8_clean(outer.instance)) {
+    utf8_repair(outer.instance, &instance_repaired_);
+    outer.instance = instance_repaired_;
+    note_repair();
+  }
   process_text(text, cut, outer, now_ms);
 }
 
 /// A wrapper's message: its lines, each as a line of a stderr log.
 void LogParser::process_text(std::string_view text, bool cut, const Outer& outer, int64_t now_ms) {
-  if (!utf8_clean(text)) {  // journald's MESSAGE as bytes, \u0000 escapes
+  if (!utf8_clean(text)) {  // journald's MESSAGE as bytes, \u0000 escapes, the line's own bytes
     utf8_repair(text, &inner_repaired_);
     text = inner_repaired_;
-    ++stats_.repaired;
-    warn(here() + ": invalid UTF-8 or NUL bytes replaced with U+FFFD");
+    note_repair();
   }
   // One line a wrapper entry, as a rule; a message with newlines is taken
   // line by line, as the server would have written it to stderr.

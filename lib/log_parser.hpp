@@ -80,6 +80,7 @@ class LogParser {
     std::string text;
     bool cut;
     uint64_t line_no;
+    bool repaired;  ///< counted as repaired already
   };
   /// What the wrapper around a stderr-style line says about it; its time is
   /// used when the prefix has none (a syslog time is read only then).
@@ -119,6 +120,8 @@ class LogParser {
   void carry();
   void process_text(std::string_view text, bool cut, const Outer& outer, int64_t now_ms);
   void warn(const std::string& what);
+  /// Counts the line being read as repaired and says so, once a line.
+  void note_repair();
   /// Says `what` once per run however often it happens (an unknown zone on
   /// every line), prefixed by where it first happened.
   void warn_once(const std::string& where, const std::string& what);
@@ -133,6 +136,7 @@ class LogParser {
 
   std::string name_;
   uint64_t line_no_ = 0;
+  uint64_t repaired_line_ = 0;  ///< the last line counted as repaired
   uint64_t counted_ = 0;  ///< the last line number counted in stats_
   uint64_t carried_ = 0;  ///< lines to count with the next thing counted (see carry())
   int year_ = 0, mtime_month_ = 0, last_month_ = 0;
@@ -174,7 +178,7 @@ class LogParser {
 
   std::unique_ptr<Event> scratch_ = std::make_unique<Event>();  ///< the line being read
   Event raw_;
-  std::string repaired_, unescaped_, warning_, inner_repaired_;
+  std::string repaired_, unescaped_, warning_, inner_repaired_, instance_repaired_;
   std::set<std::string> warned_;
 };
 

@@ -17,9 +17,10 @@ struct WrapRun {
   std::vector<std::string> warnings;
   ParseStats stats;
 
-  WrapRun(Format format, const std::vector<std::string>& lines) {
+  WrapRun(Format format, const std::vector<std::string>& lines, const char* prefix = nullptr) {
     ParseOptions options;
     options.format = format;
+    if (prefix) options.prefix = prefix;
     options.quiet = true;
     ZoneResolver zones;
     LogParser p(
@@ -242,4 +243,31 @@ TEST_CASE("wrappers: a raw control byte in a string is not JSON, whichever it is
   CHECK(err == "invalid JSON at byte 7: Missing a colon after a name of object member.");
   CHECK(reader.parse(Format::kDocker, R"({"log":"x\u001by\n","stream":"stderr"})", &w, &record, &err));
   CHECK(w.text == "x\x1by");
+}
+
+TEST_CASE("wrappers: invalid UTF-8 is repaired where pg-parse uses it, once a line") {
+  WrapRun r(Format::kJournald,
+            {"{\"_CMDLINE\":\"postgres \xff\",\"SYSLOG_IDENTIFIER\":\"postgres\",\"MESSAGE\":\"2024-01-15 10:23:45.000 UTC [9] LOG:  clean\"}",
+             "{\"SYSLOG_IDENTIFIER\":\"postgres\",\"MESSAGE\":\"2024-01-15 10:23:45.000 UTC [9] LOG:  bad \xff\\u0000\"}",
+             "{\"MESSAGE\":\"broken \xff"},
+            "%m [%p] ");
+  REQUIRE(r.events.size() == 3);
+  CHECK(r.events[0].message == "clean");  // an unused member's bytes: nothing to repair
+  CHECK(r.events[1].message == "bad \xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(r.events[2].type == Event::Type::kRaw);
+  CHECK(r.events[2].message == "{\"MESSAGE\":\"broken \xEF\xBF\xBD");
+  CHECK(r.stats.repaired == 2);
+  REQUIRE(r.warnings.size() == 3);
+  CHECK(r.warnings[0] == "test.log:2: invalid UTF-8 or NUL bytes replaced with U+FFFD");
+  CHECK(r.warnings[1] == "test.log:3: invalid UTF-8 or NUL bytes replaced with U+FFFD");
+  CHECK(r.warnings[2].rfind("test.log:3: invalid JSON at byte 22: ", 0) == 0);
+}
+
+TEST_CASE("wrappers: a cloudsql database_id with invalid UTF-8 is repaired") {
+  WrapRun r(Format::kCloudsql,
+            {"{\"resource\":{\"labels\":{\"database_id\":\"p:d\xff\"}},\"textPayload\":\"[7]: [1-1] db=d,user=u LOG:  x\"}"});
+  REQUIRE(r.events.size() == 1);
+  CHECK(r.events[0].instance_name == "p:d\xEF\xBF\xBD");
+  CHECK(r.events[0].message == "x");
+  CHECK(r.stats.repaired == 1);
 }
