@@ -59,17 +59,20 @@ TRIGGERS = [
     {"rule": big("pattern:/" + ONE_LINE, 3000) + "/", "webhook": "hook"},
 ]
 TS = "2024-01-15T10:23:45.123Z"
+HEADLINE_START = "deadlock detected"
 
 
-def line(event, n, timestamp=TS):
+def line(event, n, timestamp=TS, k=None):
+    """The n-th triggered event; instance and trigger number k (default n)."""
+    k = n if k is None else k
     obj = {}
     if timestamp:
         obj["timestamp"] = timestamp
-    inst = INSTANCES[n % len(INSTANCES)]
+    inst = INSTANCES[k % len(INSTANCES)]
     if inst is not None:
         obj["instance"] = inst
     obj["event"] = event
-    trig = TRIGGERS[n % len(TRIGGERS)]
+    trig = TRIGGERS[k % len(TRIGGERS)]
     if trig is not None:
         obj["trigger"] = trig
     return obj
@@ -107,6 +110,15 @@ def events():
     out.append({"type": "log_entry", "level": "FATAL", "message": "x", "fingerprint": big("f<!here>", 1000)})
     out.append({"type": "log_entry", "level": "ERROR", "sqlstate": "<!here>", "message": CONTROL,
                 "database": CONTROL, "user": "\\\"'"})
+    # Text that grows when escaped: 6 bytes of JSON per control character,
+    # 4 bytes of UTF-8 per emoji, "&lt;" per '<', "\\\"" per quote.
+    grow = {"type": "log_entry", "level": "ERROR", "sqlstate": "XX000",
+            "message": "\x01" * (100 * 1024), "detail": "\U0001F600" * (100 * 1024),
+            "hint": "<" * (100 * 1024), "context": "\"\\" * (50 * 1024), "statement": big(CONTROL, 300 * 1024),
+            "query": big("<!channel>\x02", 300 * 1024), "database": "\x01" * 5000, "user": "<" * 5000}
+    for i in range(60):
+        grow["x_long_%02d" % i] = big("\x03\U0001F600<\"", 10 * 1024)
+    out.append(grow)
     out.append({"type": "raw", "message": HOSTILE})
     out.append({"type": "raw", "message": big(HOSTILE, 100 * 1024)})
     rate_key = {"database": HOSTILE, "user": "<@U123ABC>"}
@@ -137,14 +149,21 @@ def events():
         {"type": "rate_threshold", "level": "ERROR", "count": 1e300, "threshold": -1, "window_seconds": 0.5,
          "key": "not an object", "message": HOSTILE},
     ]
-    return [(e, False) for e in out] + [(e, True) for e in either]
+    # The most useful part must survive any cut: level and message start
+    # (HEADLINE_START) beside a 2,000-character instance name and a
+    # 3,000-character rule (instance and trigger 3), and beside the others.
+    heads = [({"type": "log_entry", "level": "FATAL", "sqlstate": "40P01",
+               "message": HEADLINE_START + " " + big(ONE_LINE, 5000), "detail": big(ONE_LINE, 5000)}, k)
+             for k in range(len(INSTANCES))]
+    return ([(e, False, None) for e in out] + [(e, False, k) for e, k in heads] +
+            [(e, True, None) for e in either])
 
 
 def generate(directory):
     os.makedirs(directory, exist_ok=True)
     lines, must, either = [], [], []
-    for n, (ev, may_refuse) in enumerate(events()):
-        obj = line(ev, n, TS if n % 5 else None)
+    for n, (ev, may_refuse, k) in enumerate(events()):
+        obj = line(ev, n, TS if n % 5 else None, k)
         lines.append(json.dumps(obj, ensure_ascii=n % 2 == 0).encode("utf-8"))
         if may_refuse:
             either.append(len(lines))
@@ -430,6 +449,28 @@ class Checker:
             self.fail(where, f"null values (absent values are omitted): {nulls[:5]}")
         raw_body = text[text.index('"body":') + 7:] if '"body":' in text else ""
         getattr(self, "check_" + self.fmt.replace("-", "_"))(where, d, body, event, raw_body)
+        if str(event["event"].get("message", "")).startswith(HEADLINE_START):
+            self.headline(where, body, event)
+
+    def headline(self, where, body, event):
+        """The text people see first keeps the level and the message start."""
+        getters = {
+            "slack": lambda: body["text"],
+            "discord": lambda: body.get("content") or body["embeds"][0]["title"],
+            "pagerduty": lambda: body["payload"]["summary"],
+            "opsgenie": lambda: body["message"],
+            "teams": lambda: (body.get("title") or body.get("summary") if "--teams-legacy" in self.args
+                              else body["attachments"][0]["content"]["body"][0]["text"]),
+        }
+        if self.fmt not in getters:
+            return
+        try:
+            text = getters[self.fmt]()
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return self.fail(where, f"{self.fmt}: no headline text")
+        level = event["event"]["level"]
+        if level not in text or HEADLINE_START not in text:
+            self.fail(where, f"{self.fmt}: the headline lost the level or the message start: {text[:300]!r}")
 
     # -- json
     def check_json(self, where, d, body, event, raw_body):
@@ -841,6 +882,8 @@ def selftest():
                                            "fingerprint": "f"}}), "not the triggered event"),
         ("json", [], env("slack", {}), "platform is 'slack'"),
         ("slack", [], env("slack", {"text": "a <!channel> b"}), "unescaped '<'"),
+        ("slack", ["headline"], env("slack", {"text": "PostgreSQL on a very long inst…"}), "lost the level"),
+        ("opsgenie", ["headline"], env("opsgenie", with_(og, message="FATAL on x…")), "lost the level"),
         ("slack", [], env("slack", {"text": "a", "attachments": [{"fields": [{"value": "<@U1>"}]}]}),
          "unescaped '<'"),
         ("slack", [], env("slack", {"text": "a & b"}), "unescaped '&'"),
@@ -906,7 +949,8 @@ def selftest():
     failures = 0
     for fmt, args, raw, want in cases:
         c = Checker(fmt, [a for a in args if a.startswith("--")])
-        c.delivery("case", raw, resolved if "resolved" in args else ev)
+        head = {"event": dict(ev["event"], message=HEADLINE_START + " x")}
+        c.delivery("case", raw, resolved if "resolved" in args else head if "headline" in args else ev)
         if not any(want in p for p in c.problems):
             failures += 1
             print(f"{fmt}: the checker missed {want!r} in {raw[:120]!r}; it found {c.problems}")
