@@ -345,7 +345,10 @@ def parse_exposition(text, allow_empty_values=False):
 PLATFORM = {"json": "json", "slack": "slack", "discord": "discord", "pagerduty": "pagerduty",
             "opsgenie": "opsgenie", "teams": "teams", "prometheus": "pushgateway", "splunk-hec": "splunk-hec",
             "ecs": "json", "template": "json"}
-SPECS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "specs")
+# The platforms' request schemas (../shared/specs beside the repository, as
+# for the corpus of test_helper.bash); checked when present.
+SPECS = os.environ.get("PGT_SPECS") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                                    "shared", "specs")
 ISO8601 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)")
 
 
@@ -947,6 +950,9 @@ def selftest():
          "text differs"),
     ]
     failures = 0
+    if Checker("json", []).schema("pagerduty-events-v2.openapi.json", "#") is None:
+        print(f"no schemas in {SPECS} (or no python3-jsonschema): bodies not checked against them")
+        cases = [c for c in cases if not c[3].startswith("not valid for")]
     for fmt, args, raw, want in cases:
         c = Checker(fmt, [a for a in args if a.startswith("--")])
         head = {"event": dict(ev["event"], message=HEADLINE_START + " x")}

@@ -6,8 +6,10 @@
 # type (hostile_check.py gen writes them). Each output line must be a delivery
 # envelope in valid UTF-8 JSON, one per accepted event, each bad line reported
 # with its number; each body must keep every limit of PLATFORMS.md for its
-# platform and ping nobody (hostile_check.py check). A format still a
-# placeholder skips its test until it lands.
+# platform and ping nobody (hostile_check.py check); PagerDuty and Discord
+# bodies must also validate against the platforms' own request schemas in
+# ../shared/specs (PGT_SPECS=DIR for another place; not checked when absent).
+# A format still a placeholder skips its test until it lands.
 
 bats_require_minimum_version 1.5.0
 
