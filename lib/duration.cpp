@@ -41,8 +41,8 @@ bool parse_duration(std::string_view text, int64_t* ms, std::string* err) {
   while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
   int64_t per = 1000;
   if (!unit.empty() && !unit_ms(unit, &per)) {
-    *err = "unknown time unit '" + std::string(unit) + "' in '" + std::string(text) +
-           "' (ms, s, min, h or d)";
+    *err = "unknown time unit '" + std::string(unit) + "'" +
+           (unit.size() == text.size() ? std::string() : " in '" + std::string(text) + "'") + " (ms, s, min, h or d)";
     return false;
   }
   double n = 1;

@@ -150,8 +150,9 @@ bool EventReader::read(std::string_view line, EventView* out, std::string* err) 
       rapidjson::kParseInsituFlag | rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag;
   rapidjson::ParseResult r = reader.Parse<kFlags>(stream, h);
   if (!r) {
-    *err = std::string("invalid JSON at byte ") + std::to_string(r.Offset() + 1) + ": " +
-           rapidjson::GetParseError_En(r.Code());
+    std::string what = rapidjson::GetParseError_En(r.Code());
+    if (!what.empty() && what.back() == '.') what.pop_back();  // our messages end without one
+    *err = "invalid JSON at byte " + std::to_string(r.Offset() + 1) + ": " + what;
     return false;
   }
   size_t rest = h.pos();

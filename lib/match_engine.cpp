@@ -59,15 +59,15 @@ std::string rule_label(const Rule& rule, std::string_view level) {
   return out;
 }
 
-/// "errors", "FATAL events", "events matching /deadlock/".
-std::string rate_noun(const Rule& rule) {
+/// "errors", "FATAL events", "events matching /deadlock/" (singular for n == 1).
+std::string rate_noun(const Rule& rule, int64_t n) {
   Rule selector = rule;
   selector.has_rate = false;
-  std::string text = selector.text();
-  if (text == "errors") return text;
+  std::string text = selector.text(), s = n == 1 ? "" : "s";
+  if (text == "errors") return "error" + s;
   if (rule.conditions.size() == 1 && rule.conditions[0].kind == Condition::Kind::kLevels && !rule.conditions[0].negate)
-    return text + " events";
-  return "events matching " + text;
+    return text + " event" + s;
+  return "event" + s + " matching " + text;
 }
 
 }  // namespace
@@ -118,7 +118,7 @@ void MatchEngine::advance(int64_t clock_ms) {
       if (!windows_[t][r]) continue;
       resolved.clear();
       windows_[t][r]->tick(clock_ms, &resolved);
-      for (const auto& c : resolved) resolve_rate(t, r, c);
+      for (const auto& c : resolved) resolve_rate(t, r, c, clock_ms);
     }
     if (suppressors_[t].due(clock_ms, &s)) write_summary(t, s);
   }
@@ -191,9 +191,7 @@ void MatchEngine::write_event(std::string_view line, const EventView& ev, const 
   std::string label = rule_label(r, ev.get(Field::kLevel));
   std::string explain;
   if (options_.explain) {
-    explain = (targets_[target].webhook.empty() ? "" : "webhook " + targets_[target].webhook + ", ") + "rule " +
-              std::to_string(rule + 1) + " '" + r.text() + "': " +
-              matcher_.explain(index, ev);
+    explain = rule_explain(target, rule) + ": " + matcher_.explain(index, ev);
   }
   rapidjson::StringBuffer trig;
   {
@@ -234,6 +232,43 @@ void MatchEngine::write_event(std::string_view line, const EventView& ev, const 
   out_->Put('\n');
 }
 
+void MatchEngine::begin_own_event(JsonLineWriter& w, const std::string& timestamp, std::string_view instance_json,
+                                  const char* type) {
+  w.Reset(*out_);
+  w.StartObject();
+  put(w, "timestamp", timestamp);
+  if (!instance_json.empty()) {
+    w.LiteralKey("instance");
+    w.RawJson(instance_json.data(), instance_json.size(), rapidjson::kObjectType);
+  }
+  w.LiteralKey("event");
+  w.StartObject();
+  put(w, "type", type);
+}
+
+void MatchEngine::end_own_event(JsonLineWriter& w, size_t target, const std::string& rule, const std::string& explain) {
+  w.EndObject();
+  write_trigger(w, target, rule, options_.explain ? &explain : nullptr);
+  w.EndObject();
+  out_->Put('\n');
+}
+
+void MatchEngine::write_rate(JsonLineWriter& w, size_t target, size_t rule, const Fired& f, int64_t count,
+                             const char* type, const std::string& timestamp) {
+  const Rule& r = targets_[target].rules[rule];
+  begin_own_event(w, timestamp, f.instance_json, type);
+  put(w, "level", f.level);
+  w.LiteralKey("count");
+  w.Int64(count);
+  w.LiteralKey("threshold");
+  w.Int64(r.rate.threshold);
+  put_seconds(w, "window_seconds", r.rate.window_ms);
+  if (f.key_json != "{}") {
+    w.LiteralKey("key");
+    w.RawJson(f.key_json.data(), f.key_json.size(), rapidjson::kObjectType);
+  }
+}
+
 void MatchEngine::fire_rate(size_t target, size_t rule, const EventView& ev, const RateWindow::Crossing& c) {
   const Rule& r = targets_[target].rules[rule];
   ++stats_[target].rate_fired;
@@ -243,59 +278,38 @@ void MatchEngine::fire_rate(size_t target, size_t rule, const EventView& ev, con
   f.instance_json = std::string(ev.instance_json);
   f.level = std::string(ev.get(Field::kLevel));
   f.since_ms = c.last_ms;
-  {
-    rapidjson::StringBuffer kb;
-    JsonLineWriter w;
-    w.Reset(kb);
-    w.StartObject();
-    for (Field fld : r.rate.by) put(w, std::string(field_name(fld)).c_str(), ev.get(fld));
-    w.EndObject();
-    f.key_json = kb.GetString();
+  rapidjson::StringBuffer kb;
+  JsonLineWriter kw;
+  kw.Reset(kb);
+  kw.StartObject();
+  for (Field fld : r.rate.by) {
+    put(kw, std::string(field_name(fld)).c_str(), ev.get(fld));
+    if (!ev.get(fld).empty())
+      f.key_text += (f.key_text.empty() ? " for " : ", ") + std::string(field_name(fld)) + " " + std::string(ev.get(fld));
   }
+  kw.EndObject();
+  f.key_json = kb.GetString();
   std::string fp = rate_id(target, rule, c.key);
   if (!options_.dry_run) {
     JsonLineWriter w;
-    w.Reset(*out_);
-    w.StartObject();
-    put(w, "timestamp", ev.timestamp.empty() ? rfc3339(c.last_ms) : std::string(ev.timestamp));
-    if (!f.instance_json.empty()) {
-      w.LiteralKey("instance");
-      w.RawJson(f.instance_json.data(), f.instance_json.size(), rapidjson::kObjectType);
-    }
-    w.LiteralKey("event");
-    w.StartObject();
-    put(w, "type", "rate_threshold");
-    put(w, "level", f.level);
-    w.LiteralKey("count");
-    w.Int64(c.count);
-    w.LiteralKey("threshold");
-    w.Int64(r.rate.threshold);
-    put_seconds(w, "window_seconds", r.rate.window_ms);
-    if (!r.rate.by.empty() && f.key_json != "{}") {
-      w.LiteralKey("key");
-      w.RawJson(f.key_json.data(), f.key_json.size(), rapidjson::kObjectType);
-    }
+    write_rate(w, target, rule, f, c.count, "rate_threshold",
+               ev.timestamp.empty() ? rfc3339(c.last_ms) : std::string(ev.timestamp));
     put(w, "first_timestamp", rfc3339(c.first_ms));
     put(w, "last_timestamp", rfc3339(c.last_ms));
     std::string_view msg = ev.get(Field::kMessage);
     put(w, "sample_message", msg.substr(0, utf8_cut(msg, kSampleBytes)));
-    std::string key_text;
-    for (Field fld : r.rate.by)
-      if (!ev.get(fld).empty())
-        key_text += (key_text.empty() ? " for " : ", ") + std::string(field_name(fld)) + " " + std::string(ev.get(fld));
-    put(w, "message", std::to_string(c.count) + " " + rate_noun(r) + key_text + " in the last " +
-                          window_text(r.rate.window_ms) + " (threshold " + std::to_string(r.rate.threshold) +
-                          "/" + r.rate.per + ")");
+    std::string threshold = " (threshold " + std::to_string(r.rate.threshold) + "/" + r.rate.per + ")";
+    put(w, "message", std::to_string(c.count) + " " + rate_noun(r, c.count) + f.key_text + " in the last " +
+                          window_text(r.rate.window_ms) + threshold);
     put(w, "fingerprint", fp);
-    w.EndObject();
-    write_trigger(w, target, r.canonical(), nullptr);
-    w.EndObject();
-    out_->Put('\n');
+    end_own_event(w, target, r.canonical(),
+                  rule_explain(target, rule) + ": " + std::to_string(c.count) + " in " +
+                      window_text(r.rate.window_ms) + ", more than " + std::to_string(r.rate.threshold));
   }
   fired_[fp] = std::move(f);
 }
 
-void MatchEngine::resolve_rate(size_t target, size_t rule, const RateWindow::Crossing& c) {
+void MatchEngine::resolve_rate(size_t target, size_t rule, const RateWindow::Crossing& c, int64_t clock_ms) {
   const Rule& r = targets_[target].rules[rule];
   std::string fp = rate_id(target, rule, c.key);
   auto it = fired_.find(fp);
@@ -305,35 +319,15 @@ void MatchEngine::resolve_rate(size_t target, size_t rule, const RateWindow::Cro
   ++written_;
   if (options_.dry_run) return;
   JsonLineWriter w;
-  w.Reset(*out_);
-  w.StartObject();
-  put(w, "timestamp", rfc3339(clock_ms_ == INT64_MIN ? 0 : std::max(clock_ms_, f.since_ms)));
-  if (!f.instance_json.empty()) {
-    w.LiteralKey("instance");
-    w.RawJson(f.instance_json.data(), f.instance_json.size(), rapidjson::kObjectType);
-  }
-  w.LiteralKey("event");
-  w.StartObject();
-  put(w, "type", "rate_resolved");
-  put(w, "level", f.level);
-  w.LiteralKey("count");
-  w.Int64(c.count);
-  w.LiteralKey("threshold");
-  w.Int64(r.rate.threshold);
-  put_seconds(w, "window_seconds", r.rate.window_ms);
-  if (!f.key_json.empty() && f.key_json != "{}") {
-    w.LiteralKey("key");
-    w.RawJson(f.key_json.data(), f.key_json.size(), rapidjson::kObjectType);
-  }
+  write_rate(w, target, rule, f, c.count, "rate_resolved", rfc3339(clock_ms));
   if (f.since_ms) put(w, "first_timestamp", rfc3339(f.since_ms));
-  put(w, "message", rate_noun(r) + " back to " + std::to_string(c.count) + " in the last " +
-                        window_text(r.rate.window_ms) + " (threshold " + std::to_string(r.rate.threshold) + "/" +
-                        r.rate.per + ")");
+  std::string threshold = " (threshold " + std::to_string(r.rate.threshold) + "/" + r.rate.per + ")";
+  put(w, "message", rate_noun(r, 2) + f.key_text + " back to " + std::to_string(c.count) + " in the last " +
+                        window_text(r.rate.window_ms) + threshold);
   put(w, "fingerprint", fp);
-  w.EndObject();
-  write_trigger(w, target, r.canonical(), nullptr);
-  w.EndObject();
-  out_->Put('\n');
+  end_own_event(w, target, r.canonical(),
+                rule_explain(target, rule) + ": at most " + std::to_string(r.rate.threshold) + " in every " +
+                    window_text(r.rate.window_ms) + " since " + rfc3339(f.since_ms));
 }
 
 void MatchEngine::write_summary(size_t target, const Summary& s) {
@@ -341,22 +335,13 @@ void MatchEngine::write_summary(size_t target, const Summary& s) {
   ++written_;
   if (options_.dry_run) return;
   const SuppressRules& rules = targets_[target].suppress;
-  std::string rule = s.throttled && rules.throttle ? "throttle:" + rules.throttle_text : "dedup:" + rules.dedup_text;
-  int64_t period = s.period_ms;
+  bool throttle = s.throttled && rules.throttle;
+  std::string rule = throttle ? "throttle:" + rules.throttle_text : "dedup:" + rules.dedup_text;
   JsonLineWriter w;
-  w.Reset(*out_);
-  w.StartObject();
-  put(w, "timestamp", rfc3339(s.end_ms));
-  if (!s.instance_json.empty()) {
-    w.LiteralKey("instance");
-    w.RawJson(s.instance_json.data(), s.instance_json.size(), rapidjson::kObjectType);
-  }
-  w.LiteralKey("event");
-  w.StartObject();
-  put(w, "type", "suppressed");
+  begin_own_event(w, rfc3339(s.end_ms), s.instance_json, "suppressed");
   w.LiteralKey("count");
   w.Int64(s.count);
-  put_seconds(w, "period_seconds", period);
+  put_seconds(w, "period_seconds", s.period_ms);
   w.LiteralKey("levels");
   w.StartObject();
   for (const auto& [level, n] : s.levels) {
@@ -376,14 +361,19 @@ void MatchEngine::write_summary(size_t target, const Summary& s) {
   w.EndArray();
   put(w, "first_timestamp", rfc3339(s.first_ms));
   put(w, "last_timestamp", rfc3339(s.last_ms));
-  std::string what = s.throttled ? " events suppressed in " : " similar events suppressed in ";
-  put(w, "message", std::to_string(s.count) + what + format_duration(period) +
-                        (s.throttled && rules.throttle ? " (throttle " + rules.throttle_text + ")" : ""));
+  std::string what = std::string(throttle ? " event" : " similar event") + (s.count == 1 ? "" : "s");
+  put(w, "message", std::to_string(s.count) + what + " suppressed in " + format_duration(s.period_ms) +
+                        (throttle ? " (throttle " + rules.throttle_text + ")" : ""));
   put(w, "fingerprint", hash_hex("suppressed\x1f" + targets_[target].webhook));
-  w.EndObject();
-  write_trigger(w, target, rule, nullptr);
-  w.EndObject();
-  out_->Put('\n');
+  std::string why = throttle ? "more than " + rules.throttle_text + " held back" : "";
+  if (rules.dedup_ms) why += std::string(why.empty() ? "" : ", or ") + "repeats within " + rules.dedup_text + " folded";
+  end_own_event(w, target, rule, why);
+}
+
+std::string MatchEngine::rule_explain(size_t target, size_t rule) const {
+  const std::string& webhook = targets_[target].webhook;
+  return (webhook.empty() ? "" : "webhook " + webhook + ", ") + "rule " + std::to_string(rule + 1) + " '" +
+         targets_[target].rules[rule].text() + "'";
 }
 
 void MatchEngine::idle(int64_t wall_ms) {
@@ -421,13 +411,16 @@ bool MatchEngine::reload(std::vector<Target> targets, std::string* err) {
   if (!next.init(err)) return false;
   // What did not change keeps its state: a webhook's throttle and dedup when
   // they are the same, a rate rule's windows when the webhook still has it.
+  std::vector<bool> kept(targets_.size(), false);
   for (size_t t = 0; t < next.targets_.size(); ++t) {
     const Target& nt = next.targets_[t];
     for (size_t o = 0; o < targets_.size(); ++o) {
       const Target& ot = targets_[o];
       if (ot.webhook != nt.webhook) continue;
-      if (ot.suppress.throttle_text == nt.suppress.throttle_text && ot.suppress.dedup_text == nt.suppress.dedup_text)
+      if (ot.suppress.throttle_text == nt.suppress.throttle_text && ot.suppress.dedup_text == nt.suppress.dedup_text) {
         next.suppressors_[t] = std::move(suppressors_[o]);
+        kept[o] = true;
+      }
       for (size_t r = 0; r < nt.rules.size(); ++r)
         for (size_t q = 0; q < ot.rules.size(); ++q)
           if (nt.rules[r].has_rate && ot.rules[q].canonical() == nt.rules[r].canonical() && windows_[o][q])
@@ -439,6 +432,10 @@ bool MatchEngine::reload(std::vector<Target> targets, std::string* err) {
       next.stats_[t].rate_resolved = stats_[o].rate_resolved;
     }
   }
+  // A throttle or dedup that changed or went away hands out what it held.
+  Summary sum;
+  for (size_t o = 0; o < targets_.size(); ++o)
+    if (!kept[o] && suppressors_[o].flush(clock_ms_ == INT64_MIN ? 0 : clock_ms_, &sum)) write_summary(o, sum);
   targets_ = std::move(next.targets_);
   matcher_ = std::move(next.matcher_);
   owner_ = std::move(next.owner_);

@@ -76,7 +76,8 @@ class MatchEngine {
  private:
   struct State;
   struct Fired {
-    std::string instance_json, level, key_json;
+    std::string instance_json, level, key_json = "{}";
+    std::string key_text;  ///< " for database shop"
     int64_t since_ms = 0;
   };
   /// A fired rate window's identity, also its events' fingerprint: the
@@ -85,7 +86,16 @@ class MatchEngine {
   void advance(int64_t clock_ms);
   void update_due();
   void fire_rate(size_t target, size_t rule, const EventView& ev, const RateWindow::Crossing& c);
-  void resolve_rate(size_t target, size_t rule, const RateWindow::Crossing& c);
+  void resolve_rate(size_t target, size_t rule, const RateWindow::Crossing& c, int64_t clock_ms);
+  /// The lines pg-match makes itself: their start and end, and the fields
+  /// rate_threshold and rate_resolved share.
+  void begin_own_event(JsonLineWriter& w, const std::string& timestamp, std::string_view instance_json,
+                       const char* type);
+  void end_own_event(JsonLineWriter& w, size_t target, const std::string& rule, const std::string& explain);
+  void write_rate(JsonLineWriter& w, size_t target, size_t rule, const Fired& f, int64_t count, const char* type,
+                  const std::string& timestamp);
+  /// "webhook slack, rule 2 'errors > 50/min'", for trigger.explain.
+  std::string rule_explain(size_t target, size_t rule) const;
   void write_summary(size_t target, const Summary& s);
   void write_event(std::string_view line, const EventView& ev, const std::string& fp, size_t index);
   void write_trigger(JsonLineWriter& w, size_t target, const std::string& rule, const std::string* explain);

@@ -6,6 +6,7 @@
 #include <re2/set.h>
 
 #include "severity.hpp"
+#include "utf8.hpp"
 
 namespace pgtail {
 
@@ -138,7 +139,7 @@ std::string Matcher::explain(size_t index, const EventView& ev) const {
     positive.field = Field::kMessage;  // the pattern alone, without "field~"
     std::string_view value = ev.get(f);
     if (!out.empty()) out += "; ";
-    out += std::string(field_name(f)) + " " + (value.empty() ? "(none)" : std::string(value).substr(0, 80)) +
+    out += std::string(field_name(f)) + " " + (value.empty() ? "(none)" : std::string(value.substr(0, utf8_cut(value, 80)))) +
            (c.negate ? " does not match " : " matches ") + positive.text();
   }
   return out;

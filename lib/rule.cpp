@@ -229,8 +229,14 @@ class Parser {
       if (!whole && !prefix)
         return fail_at(start, "expected a SQLSTATE (5 characters, as in 53300) or a class (as in 53* or 57P*)");
       c->sqlstates.push_back(code);
-      if (peek() != ',') return true;
+      size_t after = i_;
+      skip_ws();
+      if (peek() != ',') {
+        i_ = after;
+        return true;
+      }
       ++i_;
+      skip_ws();
     }
   }
 

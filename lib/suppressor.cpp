@@ -30,6 +30,11 @@ bool Suppressor::admit(int64_t t_ms, const std::string& fp, std::string_view lev
   if (!started_) {
     started_ = true;
     period_start_ = t_ms;
+  } else if (t_ms >= period_start_ + period_ms_ && pending_.count == 0) {
+    // Quiet periods went by with nothing held back (due() had nothing to
+    // write, so nobody rolled them over): this event starts a later one.
+    period_start_ += (t_ms - period_start_) / period_ms_ * period_ms_;
+    sent_in_period_ = 0;
   }
   bool throttled = false;
   auto seen = first_sent_.end();

@@ -74,7 +74,7 @@ Try 'pg-format --help' for more information."
 	printf '%s\n' "$EV" 'not json' '{"event":{}}' '[1]' "$EV" >in.ndjson
 	run --separate-stderr pg-format in.ndjson
 	assert_success
-	assert_equal "$stderr" "pg-format: in.ndjson:2: invalid JSON at byte 2: Invalid value., skipped
+	assert_equal "$stderr" "pg-format: in.ndjson:2: invalid JSON at byte 2: Invalid value, skipped
 pg-format: in.ndjson:3: not an event: no event.type, skipped
 pg-format: in.ndjson:4: not an event: not a JSON object, skipped"
 	ndjson_check 'len(ev) == 2'

@@ -392,7 +392,7 @@ EOF
 		"> 5/min|at column 1: expected a condition before '>' (as in errors > 50/min)"
 		"FATAL /x/|at column 7: expected 'and', '> N/PERIOD' or the end of the rule, found '/x/'"
 		"nope:x|at column 1: unknown condition 'nope:' (sqlstate:, level: or pattern:)"
-		"errors > 50/fortnight|at column 13: unknown time unit 'fortnight' in 'fortnight' (ms, s, min, h or d)"
+		"errors > 50/fortnight|at column 13: unknown time unit 'fortnight' (ms, s, min, h or d)"
 		"sqlstate:5330|at column 10: expected a SQLSTATE (5 characters, as in 53300) or a class (as in 53* or 57P*)"
 	)
 	local c rule msg
@@ -454,7 +454,7 @@ EOF
 	assert_brief '10:00:59.999 rate_threshold 4 4 FATAL events in the last 60 s (threshold 3/min) <- rate:FATAL > 3/min'
 	# > 0 fires on the first event.
 	run --separate-stderr pg-match '/deadlock/ > 0/h' <(ev 10:00:00.000 ERROR 'deadlock detected')
-	assert_brief '10:00:00.000 rate_threshold 1 1 events matching /deadlock/ in the last 1 h (threshold 0/h) <- rate:/deadlock/ > 0/h'
+	assert_brief '10:00:00.000 rate_threshold 1 1 event matching /deadlock/ in the last 1 h (threshold 0/h) <- rate:/deadlock/ > 0/h'
 }
 
 @test "rate: rate_resolved once the count stayed at N or below for a whole window, then it fires again" {
@@ -520,7 +520,7 @@ EOF
 }
 
 @test "rate by database: rate_resolved says which key fell back" {
-	skip "BUG: rate_resolved's message has no key: 'errors back to 0 in the last 60 s (threshold 2/min)', where rate_threshold said 'for database shop'"
+
 	{
 		ev 10:00:00.000 ERROR x '"database":"shop"'
 		ev 10:00:01.000 ERROR x '"database":"shop"'
@@ -559,7 +559,7 @@ EOF
 }
 
 @test "--throttle: tumbling periods from the first event; a quiet stretch skips whole periods" {
-	skip "BUG: after a quiet stretch the throttle period is not rolled over (see the next test); e is held back"
+
 	{
 		ev 10:00:00.500 FATAL a
 		ev 10:00:30.000 FATAL b
@@ -575,12 +575,12 @@ EOF
 		'10:01:00.500 suppressed 2 2 events suppressed in 1 min (throttle 1/min) <- throttle:1/min' \
 		'10:01:00.500 log_entry FATAL d <- level:FATAL' \
 		'10:03:30.000 log_entry FATAL e <- level:FATAL' \
-		'10:04:00.500 suppressed 1 1 events suppressed in 1 min (throttle 1/min) <- throttle:1/min' \
+		'10:04:00.500 suppressed 1 1 event suppressed in 1 min (throttle 1/min) <- throttle:1/min' \
 		'10:04:00.500 log_entry FATAL g <- level:FATAL'
 }
 
 @test "--throttle 1/min: an event five quiet minutes after the last one opens a new period and is sent" {
-	skip "BUG: it is held back, and summed up as suppressed at 10:01:00, before its own time (lib/match_engine.cpp advance() returns early when nothing is pending, so Suppressor::due() never rolls the period over)"
+
 	{
 		ev 10:00:00.000 FATAL a
 		ev 10:05:00.000 FATAL b
@@ -643,7 +643,7 @@ EOF
 		'10:00:00.000 log_entry ERROR lock timeout on relation 1 <- level:ERROR' \
 		'10:05:00.000 suppressed 2 2 similar events suppressed in 5 min <- dedup:5min' \
 		'10:05:00.000 log_entry ERROR lock timeout on relation 4 <- level:ERROR' \
-		'10:05:01.000 suppressed 1 1 similar events suppressed in 5 min <- dedup:5min'
+		'10:05:01.000 suppressed 1 1 similar event suppressed in 5 min <- dedup:5min'
 }
 
 @test "fingerprint: the same for messages that differ in numbers and literals, kept when the event has one" {
@@ -690,7 +690,7 @@ EOF
 }
 
 @test "--explain: a value cut at 80 bytes stays valid UTF-8" {
-	skip "BUG: --explain cuts a field at 80 bytes inside a UTF-8 character (lib/matcher.cpp Matcher::explain), writing invalid UTF-8"
+
 	ev 10:00:00.000 ERROR "$(printf 'a%.0s' {1..79})ü tail" >in.ndjson
 	pg-match --explain 'errors and /tail/' in.ndjson >out.ndjson
 	ndjson_check 'len(ev) == 1' out.ndjson
@@ -788,7 +788,7 @@ EOF
 }
 
 @test "bad lines: the message of invalid JSON ends without a stray period" {
-	skip "BUG: 'pg-match: <stdin>:1: invalid JSON at byte 2: Invalid value., skipped' (RapidJSON's message keeps its period)"
+
 	run --separate-stderr pg-match FATAL <<<'not json'
 	assert_stderr "pg-match: <stdin>:1: invalid JSON at byte 2: Invalid value, skipped"
 }
@@ -833,7 +833,7 @@ EOF
 }
 
 @test "events without a timestamp in a file are not put in 1970" {
-	skip "BUG: a file's events without a timestamp count at time 0: their rate and suppressed events say 1970-01-01T00:00:00.000Z"
+
 	printf '%s\n' '{"event":{"type":"raw","message":"segfault"}}' '{"event":{"type":"raw","message":"segfault"}}' >raw.ndjson
 	run --separate-stderr pg-match '/segfault/ > 1/min' raw.ndjson
 	assert_equal "${#lines[@]}" 1
@@ -912,7 +912,7 @@ stop_stream() {
 }
 
 @test "live: a rate_resolved written on the wall clock carries the time it re-armed" {
-	skip "BUG: on quiet input rate_resolved's timestamp is the last event's (10:00:00.100Z), not the clock's when it re-armed (10:00:02)"
+
 	start_stream 'FATAL > 1/1s'
 	ev 10:00:00.000 FATAL 'a 1' >&"$W"
 	ev 10:00:00.100 FATAL 'a 2' >&"$W"
@@ -1023,7 +1023,7 @@ EOF
 		'10:00:00.000 log_entry FATAL role "x" does not exist <- level:FATAL @b' \
 		'10:00:02.000 log_entry FATAL database "z" does not exist <- level:FATAL @b' \
 		'10:00:02.000 suppressed 2 2 events suppressed in 1 min (throttle 1/min) <- throttle:1/min @a' \
-		'10:00:02.000 suppressed 1 1 similar events suppressed in 5 min <- dedup:5min @b'
+		'10:00:02.000 suppressed 1 1 similar event suppressed in 5 min <- dedup:5min @b'
 }
 
 @test "--config: a bad rule in the file: status 78 with file:line, before any input is read" {
@@ -1117,7 +1117,7 @@ pg-match: config not reloaded: keeping the rules in use"
 }
 
 @test "--config: events held back when SIGHUP changes the throttle are still summed up" {
-	skip "BUG: a webhook whose throttle or dedup changes on SIGHUP gets a new Suppressor (MatchEngine::reload); what the old one held back is never written"
+
 	printf '[webhook "a"]\non = FATAL\nthrottle = 1/h\n' >live.ini
 	start_stream --config=live.ini
 	ev 10:00:00.000 FATAL one >&"$W"

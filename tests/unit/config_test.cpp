@@ -308,7 +308,7 @@ TEST_CASE("durations and N/PERIOD values", "[config]") {
         "w.ini:2: dedup: unknown time unit 'parsecs' in '5 parsecs' (ms, s, min, h or d)");
   CHECK(refusal(std::string(kHead) + "timeout = 0s\n") == "w.ini:2: timeout: duration '0s' must be positive");
   CHECK(refusal(std::string(kHead) + "interval = soon\n") ==
-        "w.ini:2: interval: unknown time unit 'soon' in 'soon' (ms, s, min, h or d)");
+        "w.ini:2: interval: unknown time unit 'soon' (ms, s, min, h or d)");
 }
 
 TEST_CASE("formats", "[config]") {

@@ -50,7 +50,7 @@ TEST_CASE("event lines: fields, time, instance and the offsets to write them bac
   CHECK(line[v.event_close] == '}');
   CHECK(v.line_close == line.size() - 1);
   CHECK_FALSE(reader.read("{\"event\":", &v, &err));
-  CHECK(err == "invalid JSON at byte 10: Invalid value.");
+  CHECK(err == "invalid JSON at byte 10: Invalid value");
   CHECK_FALSE(reader.read("[1]", &v, &err));
   CHECK(err == "not an event: not a JSON object");
   CHECK_FALSE(reader.read("{\"a\":1}", &v, &err));

@@ -241,8 +241,9 @@ bool shape(Run& r, rapidjson::Document& doc, std::string_view line, std::string*
   }
   doc.Parse(line.data(), line.size());
   if (doc.HasParseError()) {
-    *err = "invalid JSON at byte " + std::to_string(doc.GetErrorOffset() + 1) + ": " +
-           rapidjson::GetParseError_En(doc.GetParseError());
+    std::string what = rapidjson::GetParseError_En(doc.GetParseError());
+    if (!what.empty() && what.back() == '.') what.pop_back();  // our messages end without one
+    *err = "invalid JSON at byte " + std::to_string(doc.GetErrorOffset() + 1) + ": " + what;
     return false;
   }
   std::string_view trigger_webhook;

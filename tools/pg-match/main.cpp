@@ -221,7 +221,7 @@ int read_input(const std::string& path, const Options& o, MatchEngine& engine, O
       message(name + ":" + std::to_string(lineno) + ": line longer than " + std::to_string(kMaxLine) + " bytes, skipped");
       continue;
     }
-    if (engine.line(line, reader->live() ? wall_ms() : 0, &err)) {
+    if (engine.line(line, wall_ms(), &err)) {
       ++n->events;
     } else {
       ++n->bad;
@@ -239,6 +239,11 @@ int main(int argc, char** argv) {
   Options o;
   int rc = parse_flags(argc, argv, &o);
   if (rc >= 0) return rc;
+  if (o.use_config) {  // before the config is read, so no SIGHUP is missed (or kills us)
+    struct sigaction sa = {};
+    sa.sa_handler = on_sighup;
+    sigaction(SIGHUP, &sa, nullptr);
+  }
   std::vector<Target> targets;
   rc = o.use_config ? targets_from_config(o, &targets) : targets_from_flags(o, &targets);
   if (rc >= 0) return rc;
@@ -252,11 +257,6 @@ int main(int argc, char** argv) {
   if (!engine.init(&err)) {
     message(err);
     return o.use_config ? kExitConfig : kExitUsage;
-  }
-  if (o.use_config) {
-    struct sigaction sa = {};
-    sa.sa_handler = on_sighup;
-    sigaction(SIGHUP, &sa, nullptr);
   }
   int status = kExitOk;
   Counts n;
