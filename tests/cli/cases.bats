@@ -193,3 +193,7 @@ EOF
 @test "parse/detection" { run_case_file parse/detection; }
 @test "parse/wrappers" { run_case_file parse/wrappers; }
 @test "format/prometheus" { run_case_file format/prometheus; }
+@test "format/pagerduty" { run_case_file format/pagerduty; }
+@test "format/opsgenie" { run_case_file format/opsgenie; }
+@test "format/siem" { run_case_file format/siem; }
+@test "format/template" { run_case_file format/template; }
