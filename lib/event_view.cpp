@@ -31,6 +31,11 @@ constexpr const char* kFieldNames[] = {
     "query_id", "leader_pid", "pid", "fingerprint", nullptr};
 static_assert(sizeof kFieldNames / sizeof kFieldNames[0] == kFieldCount + 1, "one name per field");
 
+/// Events are two or three levels deep; anything much deeper is not one. The
+/// parser recurses once per level, and the handler stops it at this depth,
+/// so no line can overflow the stack (here or when written back out).
+constexpr int kMaxDepth = 64;
+
 /// SAX handler: records the members of the line's object and of "event";
 /// anything deeper is skipped. Offsets come from the stream's position.
 struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
@@ -43,6 +48,8 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
   const char* base = nullptr;
   bool saw_event = false;
 
+  /// Where the stream is: StartObject and EndObject are called just after
+  /// their '{' and '}' were taken.
   size_t pos() const { return static_cast<size_t>(stream->src_ - base); }
 
   bool Key(const char* s, rapidjson::SizeType n, bool) {
@@ -76,8 +83,9 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
     return true;
   }
   bool Null() { return value({}); }
+  bool too_deep = false;
   bool StartObject() {
-    ++depth;
+    if (++depth > kMaxDepth) return !(too_deep = true);
     if (depth == 2 && at == At::kInstance) instance_start = pos();  // just after '{'
     if (depth == 2 && at == At::kEvent) in_event = saw_event = true;
     at = At::kOther;
@@ -94,7 +102,7 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
     return true;
   }
   bool StartArray() {
-    ++depth;
+    if (++depth > kMaxDepth) return !(too_deep = true);
     at = At::kOther;
     return true;
   }
@@ -149,6 +157,13 @@ bool EventReader::read(std::string_view line, EventView* out, std::string* err) 
   constexpr unsigned kFlags =
       rapidjson::kParseInsituFlag | rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag;
   rapidjson::ParseResult r = reader.Parse<kFlags>(stream, h);
+  if (!r && h.too_deep) {
+    // The bracket that went one level too deep has been taken: Offset() is
+    // its 1-based position.
+    *err = "invalid JSON at byte " + std::to_string(r.Offset()) + ": nested more than " +
+           std::to_string(kMaxDepth) + " deep";
+    return false;
+  }
   if (!r) {
     std::string what = rapidjson::GetParseError_En(r.Code());
     if (!what.empty() && what.back() == '.') what.pop_back();  // our messages end without one

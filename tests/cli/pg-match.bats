@@ -1301,3 +1301,12 @@ EOF
 	assert_output '      3 "rule":"level:FATAL"
       2 "rule":"pattern:/deadlock/"'
 }
+
+@test "JSON nested 1,000,000 deep is reported, not a crash; the next line still comes out" {
+	python3 -c 'print("[" * 1000000 + "]" * 1000000); print("{\"event\":{\"type\":\"log_entry\",\"level\":\"FATAL\",\"message\":\"x\",\"a\":" + "[" * 100000 + "]" * 100000 + "}}"); print("{\"event\":{\"type\":\"log_entry\",\"level\":\"FATAL\",\"message\":\"after\"}}")' >deep
+	run --separate-stderr pg-match FATAL deep
+	assert_success
+	assert_equal "$stderr" "pg-match: deep:1: invalid JSON at byte 65: nested more than 64 deep, skipped
+pg-match: deep:2: invalid JSON at byte 126: nested more than 64 deep, skipped"
+	ndjson_check 'len(ev) == 1 and E[0]["message"] == "after"'
+}
