@@ -90,6 +90,8 @@ bool read_alert(const rapidjson::Document& doc, const AlertOptions& options, Ale
 
 std::string headline(const Alert& a) {
   std::string msg = first_line(a.message);
+  if (msg.empty() && (a.type == "log_entry" || a.type == "raw"))
+    return a.type == "raw" ? "log line" : std::string(a.level.empty() ? "LOG" : a.level);
   if (a.type == "rate_threshold" || a.type == "suppressed") return msg + " on " + a.instance_display;
   if (a.type == "rate_resolved") return "Resolved: " + msg + " on " + a.instance_display;
   if (a.type == "raw") return "log line: " + msg;
@@ -97,9 +99,10 @@ std::string headline(const Alert& a) {
 }
 
 std::string summary_line(const Alert& a) {
+  std::string msg = first_line(a.message);
   if (a.type == "log_entry" || a.type == "raw")
     return "PostgreSQL " + std::string(a.level.empty() ? "log line" : a.level) + " on " + a.instance_display +
-           ": " + first_line(a.message);
+           (msg.empty() ? "" : ": " + msg);
   return "PostgreSQL on " + a.instance_display + ": " + (a.type == "rate_resolved" ? "resolved: " : "") +
          first_line(a.message);
 }

@@ -191,7 +191,7 @@ void MatchEngine::write_event(std::string_view line, const EventView& ev, const 
   std::string label = rule_label(r, ev.get(Field::kLevel));
   std::string explain;
   if (options_.explain) {
-    explain = rule_explain(target, rule) + ": " + matcher_.explain(index, ev);
+    utf8_repair(rule_explain(target, rule) + ": " + matcher_.explain(index, ev), &explain);  // field text may not be UTF-8 (\udc00)
   }
   rapidjson::StringBuffer trig;
   {

@@ -144,7 +144,7 @@ for n, name in enumerate(inst):
         print(json.dumps({"timestamp": "2024-01-15T10:23:4%d.000Z" % n, "instance": {"name": name},
                           "event": {"type": "log_entry", "level": level, "sqlstate": "53300",
                                     "message": "m", "database": hostile},
-                          "trigger": {"rule": "level:FATAL", "webhook": 'hook"\\'}}))
+                          "trigger": {"rule": "level:FATAL", "webhook": "hook_x"}}))
 print(json.dumps({"instance": {"name": inst[0]}, "event": {"type": "rate_threshold", "level": "ERROR",
                   "message": "m"}, "trigger": {"rule": 'pattern:/a"b\\\\c\n/', "webhook": "w"}}))
 EOF
@@ -156,13 +156,13 @@ EOF
 	assert_equal "${PATHS[6]}" "/metrics/job/pgtail/instance@base64/Li4"
 	assert_equal "${PATHS[8]}" "/metrics/job/pgtail/instance/%252F%3F%23%26%20%2B"
 	read_back deliveries
-	run sample pgtail_events_total '{"database":"q\"uo\\te\nline <!channel> @everyone caf\u00e9 \\n","instance":"shop/primary \"eu\"","job":"pgtail","level":"ERR\"OR\\","sqlstate":"53300","webhook":"hook\"\\"}'
+	run sample pgtail_events_total '{"database":"q\"uo\\te\nline <!channel> @everyone caf\u00e9 \\n","instance":"shop/primary \"eu\"","job":"pgtail","level":"ERR\"OR\\","sqlstate":"53300","webhook":"hook_x"}'
 	assert_output 1
-	run sample pgtail_events_total '{"database":"q\"uo\\te\nline <!channel> @everyone caf\u00e9 \\n","instance":"back\\slash \"q\"\nnew line","job":"pgtail","level":"FATAL","sqlstate":"53300","webhook":"hook\"\\"}'
+	run sample pgtail_events_total '{"database":"q\"uo\\te\nline <!channel> @everyone caf\u00e9 \\n","instance":"back\\slash \"q\"\nnew line","job":"pgtail","level":"FATAL","sqlstate":"53300","webhook":"hook_x"}'
 	assert_output 1
 	run sample pgtail_rate_threshold_total '{"instance":"shop/primary \"eu\"","job":"pgtail","rule":"pattern:/a\"b\\\\c\n/","webhook":"w"}'
 	assert_output 1
-	run sample pgtail_events_total '{"database":"q\"uo\\te\nline <!channel> @everyone caf\u00e9 \\n","instance":"..","job":"pgtail","level":"FATAL","sqlstate":"53300","webhook":"hook\"\\"}'
+	run sample pgtail_events_total '{"database":"q\"uo\\te\nline <!channel> @everyone caf\u00e9 \\n","instance":"..","job":"pgtail","level":"FATAL","sqlstate":"53300","webhook":"hook_x"}'
 	assert_output 1
 }
 
@@ -257,7 +257,7 @@ print(",".join(sorted(hooks)))
 EOF
 	assert_success
 	if [[ $output == "" ]]; then
-		skip "known bug: stand-alone --continuous deliveries have webhook \"\" (main.cpp push_totals uses Shaper::webhook, never set without --config)"
+		fail "stand-alone --continuous deliveries have webhook \"\" (main.cpp push_totals uses Shaper::webhook, never set without --config)"
 	fi
 	assert_output metrics
 }

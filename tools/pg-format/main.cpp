@@ -4,6 +4,7 @@
 // the read loop only; the formats live in lib/ (formats.hpp, metrics.hpp).
 #include <time.h>
 
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -27,6 +28,25 @@ using namespace pgtail;
 namespace {
 
 constexpr size_t kMaxLine = 64 << 20;
+constexpr int kMaxDepth = 64;  ///< events are 3 or 4 levels deep
+
+/// How deeply `v` nests arrays and objects, without recursing.
+int json_depth(const rapidjson::Value& root) {
+  std::vector<std::pair<const rapidjson::Value*, int>> todo{{&root, 1}};
+  int deepest = 0;
+  while (!todo.empty()) {
+    auto [v, d] = todo.back();
+    todo.pop_back();
+    if (!v->IsObject() && !v->IsArray()) continue;
+    deepest = std::max(deepest, d);
+    if (deepest > kMaxDepth) break;
+    if (v->IsObject())
+      for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it) todo.emplace_back(&it->value, d + 1);
+    else
+      for (auto it = v->Begin(); it != v->End(); ++it) todo.emplace_back(&*it, d + 1);
+  }
+  return deepest;
+}
 
 struct Options {
   std::string format = "json", config, webhook, instance_name, routing_key, template_text, template_file;
@@ -130,6 +150,7 @@ int parse_flags(int argc, char** argv, Options* o) {
 int shaper_from_flags(const Options& o, Shaper* s) {
   std::string err;
   s->spec = find_format(o.format);
+  s->webhook = o.webhook.empty() ? "default" : o.webhook;  // --continuous deliveries go out under it
   s->alert.instance_name = o.instance_name;
   if (!expand_env(o.routing_key, &s->format.routing_key, &err)) return usage_error("--routing-key: " + err);
   if (!level_map(o.severity, "--severity", {"critical", "error", "warning", "info"}, &s->format.severity, &err) ||
@@ -239,11 +260,17 @@ bool shape(Run& r, rapidjson::Document& doc, std::string_view line, std::string*
     *err = "invalid JSON: not valid UTF-8";
     return false;
   }
-  doc.Parse(line.data(), line.size());
+  // Iterative: a deeply nested line cannot overflow the stack here, and the
+  // depth check keeps the recursive writing of bodies safe too.
+  doc.Parse<rapidjson::kParseIterativeFlag>(line.data(), line.size());
   if (doc.HasParseError()) {
     std::string what = rapidjson::GetParseError_En(doc.GetParseError());
     if (!what.empty() && what.back() == '.') what.pop_back();  // our messages end without one
     *err = "invalid JSON at byte " + std::to_string(doc.GetErrorOffset() + 1) + ": " + what;
+    return false;
+  }
+  if (json_depth(doc) > kMaxDepth) {
+    *err = "not an event: nested more than " + std::to_string(kMaxDepth) + " deep";
     return false;
   }
   std::string_view trigger_webhook;
@@ -255,6 +282,10 @@ bool shape(Run& r, rapidjson::Document& doc, std::string_view line, std::string*
   if (!r.o->use_config) {
     s = r.shapers[""].get();
     webhook = !r.o->webhook.empty() ? r.o->webhook : !trigger_webhook.empty() ? std::string(trigger_webhook) : "default";
+    if (!valid_webhook_name(webhook, err)) {  // it names a spool folder further on
+      *err = "trigger.webhook: " + *err;
+      return false;
+    }
   } else {
     webhook = trigger_webhook.empty() ? r.o->webhook : std::string(trigger_webhook);
     if (webhook.empty()) {
@@ -276,13 +307,25 @@ bool shape(Run& r, rapidjson::Document& doc, std::string_view line, std::string*
   if (!read_alert(doc, s->alert, &a, err)) return false;
   if (!s->spec->build) {
     s->metrics.add(a, webhook);
+    std::string notice = s->metrics.take_notice();
+    if (!notice.empty()) message("warning: " + notice);
     s->dirty = true;
     if (!s->continuous) append_delivery(webhook, s->spec->platform, s->metrics.render(a.instance_display), r.out.buffer());
     return true;
   }
   Payload p;
   if (!s->spec->build(a, s->format, &p, err)) return false;
+  size_t before = r.out.buffer()->GetSize();
   append_delivery(webhook, s->spec->platform, p, r.out.buffer());
+  // RapidJSON decodes a lone surrogate escape (\udc00) into the bytes of a
+  // surrogate and writes them out: they become U+FFFD, like any invalid UTF-8.
+  std::string_view written(r.out.buffer()->GetString() + before, r.out.buffer()->GetSize() - before);
+  if (!utf8_clean(written)) {
+    std::string repaired;
+    utf8_repair(written, &repaired);
+    r.out.buffer()->Pop(written.size());
+    std::memcpy(r.out.buffer()->Push(repaired.size()), repaired.data(), repaired.size());
+  }
   return true;
 }
 
