@@ -197,3 +197,6 @@ EOF
 @test "format/opsgenie" { run_case_file format/opsgenie; }
 @test "format/siem" { run_case_file format/siem; }
 @test "format/template" { run_case_file format/template; }
+@test "format/slack" { run_case_file format/slack; }
+@test "format/discord" { run_case_file format/discord; }
+@test "format/teams" { run_case_file format/teams; }

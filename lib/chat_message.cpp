@@ -1,0 +1,262 @@
+#include "chat_message.hpp"
+
+#include <algorithm>
+
+#include "duration.hpp"
+#include "timestamp.hpp"
+#include "utf8.hpp"
+
+namespace pgtail {
+
+namespace {
+
+constexpr size_t kMaxKeyFields = 5;     ///< a rate's key fields shown; pg-match's `by` names a few at most
+constexpr size_t kMaxTopMessages = 10;  ///< suppressed: top messages listed
+constexpr size_t kTopMessageChars = 300;
+constexpr size_t kNameChars = 64;  ///< a key field's name, as shown
+/// A short fact (an instance, a database, a user: PostgreSQL's names have at
+/// most 63 bytes) is cut here, so that a hostile one leaves room for the message.
+constexpr size_t kShortChars = 256;
+
+bool blank(std::string_view s) { return s.find_first_not_of(" \t\n") == std::string_view::npos; }
+
+void add(std::vector<ChatFact>* facts, std::string name, std::string_view value, bool wide = false, bool code = false) {
+  std::string v = display_text(value);
+  if (blank(v)) return;
+  if (!wide) v = truncate_chars(v, kShortChars);
+  facts->push_back({std::move(name), std::move(v), wide, code});
+}
+
+const rapidjson::Value* member(const Alert& a, const char* name) {
+  auto it = a.event->FindMember(name);
+  return it == a.event->MemberEnd() ? nullptr : &it->value;
+}
+
+/// "2024-01-15 10:23:45.123 UTC": the event's time as people read it.
+std::string time_text(int64_t ms) {
+  std::string s;
+  append_rfc3339_ms(ms, &s);
+  size_t t = s.find('T');
+  if (t != std::string::npos) s[t] = ' ';
+  if (!s.empty() && s.back() == 'Z') s.replace(s.size() - 1, 1, " UTC");
+  return s;
+}
+
+/// An event time field ("first_timestamp") as time_text(), or as written when it is not RFC 3339.
+std::string time_field(const Alert& a, const char* name) {
+  std::string v = a.field(name);
+  int64_t ms;
+  return !v.empty() && parse_iso8601(v, &ms) ? time_text(ms) : v;
+}
+
+int64_t whole_ms(const Alert& a, const char* seconds_field) {
+  const rapidjson::Value* v = member(a, seconds_field);
+  if (!v || !v->IsNumber()) return 0;
+  double s = v->GetDouble();
+  return s > 0 && s < 1e12 ? static_cast<int64_t>(s * 1000 + 0.5) : 0;
+}
+
+/// "database" -> "Database", "sqlstate" -> "SQLSTATE", "remote_host" -> "Remote host".
+std::string field_title(std::string_view name) {
+  if (name == "sqlstate") return "SQLSTATE";
+  if (name == "pid") return "PID";
+  std::string t = display_text(name.substr(0, kNameChars));
+  std::replace(t.begin(), t.end(), '_', ' ');
+  if (!t.empty() && t[0] >= 'a' && t[0] <= 'z') t[0] = static_cast<char>(t[0] - 'a' + 'A');
+  return t;
+}
+
+std::string scalar_text(const rapidjson::Value& v) {
+  if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  if (v.IsUint64()) return std::to_string(v.GetUint64());
+  if (v.IsDouble()) return std::to_string(v.GetDouble());
+  return {};
+}
+
+void add_log_facts(const Alert& a, std::vector<ChatFact>* f) {
+  add(f, "Level", a.level);
+  add(f, "SQLSTATE", a.sqlstate);
+  add(f, "Database", a.field("database"));
+  add(f, "User", a.field("user"));
+  add(f, "PID", a.field("pid"));
+  add(f, "DETAIL", a.field("detail"), true);
+  add(f, "HINT", a.field("hint"), true);
+  add(f, "CONTEXT", a.field("context"), true);
+  add(f, "STATEMENT", a.field("statement"), true, true);
+  add(f, "QUERY", a.field("query"), true, true);
+}
+
+void add_rate_facts(const Alert& a, std::vector<ChatFact>* f) {
+  add(f, "Level", a.level);
+  add(f, "Count", a.field("count"));
+  int64_t window = whole_ms(a, "window_seconds");
+  const rapidjson::Value* threshold = member(a, "threshold");
+  if (threshold && threshold->IsInt64() && window > 0)
+    add(f, "Threshold", format_per_period({threshold->GetInt64(), window}));
+  if (window > 0) add(f, "Window", format_duration(window));
+  const rapidjson::Value* key = member(a, "key");
+  if (key && key->IsObject()) {
+    size_t n = 0;
+    for (auto it = key->MemberBegin(); it != key->MemberEnd() && n < kMaxKeyFields; ++it, ++n)
+      add(f, field_title({it->name.GetString(), it->name.GetStringLength()}), scalar_text(it->value));
+  }
+  if (a.type == "rate_resolved")
+    add(f, "Since", time_field(a, "first_timestamp"));
+  else
+    add(f, "Sample message", a.field("sample_message"), true);
+}
+
+/// "ERROR 30, FATAL 7".
+std::string levels_text(const Alert& a) {
+  const rapidjson::Value* levels = member(a, "levels");
+  std::string out;
+  if (!levels || !levels->IsObject()) return out;
+  for (auto it = levels->MemberBegin(); it != levels->MemberEnd(); ++it)
+    out += (out.empty() ? "" : ", ") + std::string(it->name.GetString(), it->name.GetStringLength()) + " " +
+           scalar_text(it->value);
+  return out;
+}
+
+/// One line per top message: "20× division by zero".
+std::string top_messages(const Alert& a) {
+  const rapidjson::Value* top = member(a, "top_messages");
+  std::string out;
+  if (!top || !top->IsArray()) return out;
+  size_t n = 0;
+  for (const rapidjson::Value& m : top->GetArray()) {
+    if (!m.IsObject() || !m.HasMember("message") || !m["message"].IsString() || n++ == kMaxTopMessages) continue;
+    std::string_view msg(m["message"].GetString(), m["message"].GetStringLength());
+    std::string count = m.HasMember("count") ? scalar_text(m["count"]) : "";
+    std::string line = (count.empty() ? "" : count + "\xC3\x97 ") + std::string(msg.substr(0, msg.find('\n')));
+    out += (out.empty() ? "" : "\n") + truncate_chars(line, kTopMessageChars);
+  }
+  return display_text(out);
+}
+
+std::string title_of(const Alert& a) {
+  std::string on = " on " + a.instance_display;
+  if (a.type == "rate_threshold") return "Rate above threshold" + on;
+  if (a.type == "rate_resolved") return "Rate back below threshold" + on;
+  if (a.type == "suppressed") return "Events suppressed" + on;
+  if (a.type == "log_entry")
+    return std::string(a.level.empty() ? "LOG" : a.level) + (a.sqlstate.empty() ? "" : " ") + std::string(a.sqlstate) +
+           on;
+  return "Log line" + on;
+}
+
+ChatColor color_of(const Alert& a) {
+  int u = urgency(a);
+  return u >= 3 ? ChatColor::kDanger : u == 2 ? ChatColor::kWarning : ChatColor::kGood;
+}
+
+}  // namespace
+
+ChatMessage chat_message(const Alert& a) {
+  ChatMessage m;
+  m.headline = display_text(headline(a));
+  m.summary = display_text(summary_line(a));
+  m.title = display_text(title_of(a));
+  m.text = display_text(a.message);
+  m.footer = display_text(a.rule.empty() ? std::string("pgtail") : "pgtail \xC2\xB7 " + std::string(a.rule));
+  m.color = color_of(a);
+  std::vector<ChatFact>& f = m.facts;
+  add(&f, "Instance", a.instance_display);
+  if (!a.timestamp.empty()) add(&f, "Time", time_text(a.time_ms));
+  if (a.is_rate()) {
+    add_rate_facts(a, &f);
+  } else if (a.type == "suppressed") {
+    add(&f, "Count", a.field("count"));
+    int64_t period = whole_ms(a, "period_seconds");
+    if (period > 0) add(&f, "Period", format_duration(period));
+    add(&f, "Levels", levels_text(a));
+    m.more = top_messages(a);
+    if (!m.more.empty()) m.text += "\n" + m.more;
+  } else {
+    add_log_facts(a, &f);
+    size_t nl = m.text.find('\n');
+    if (nl != std::string::npos && !blank(std::string_view(m.text).substr(nl))) m.more = m.text.substr(nl + 1);
+  }
+  return m;
+}
+
+std::string display_text(std::string_view s) {
+  std::string repaired;
+  if (!utf8_clean(s)) {
+    // RapidJSON decodes a lone low surrogate escape (\udc00) into bytes that
+    // are not UTF-8: U+FFFD in their place (and in a NUL's).
+    utf8_repair(s, &repaired);
+    s = repaired;
+  }
+  auto is_control = [](unsigned char c) { return (c < 0x20 && c != '\n' && c != '\t') || c == 0x7F; };
+  if (std::none_of(s.begin(), s.end(), [&](char c) { return is_control(static_cast<unsigned char>(c)); }))
+    return std::string(s);
+  std::string out;
+  out.reserve(s.size() + 16);
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (!is_control(c)) {
+      out += static_cast<char>(c);
+    } else if (c == '\r' && (i + 1 == s.size() || s[i + 1] == '\n')) {
+      continue;  // a CRLF line end
+    } else {
+      // U+2400 + c (U+2421 for DEL): the control picture, E2 90 80+c in UTF-8.
+      out += "\xE2\x90";
+      out += static_cast<char>(c == 0x7F ? 0xA1 : 0x80 + c);
+    }
+  }
+  return out;
+}
+
+std::string break_fences(std::string_view s) {
+  static constexpr std::string_view kZwsp = "\xE2\x80\x8B";
+  if (s.find('`') == std::string_view::npos) return std::string(s);
+  std::string out;
+  out.reserve(s.size() + 16);
+  if (s.front() == '`') out += kZwsp;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '`' && i > 0 && s[i - 1] == '`') out += kZwsp;
+    out += s[i];
+  }
+  if (s.back() == '`') out += kZwsp;
+  return out;
+}
+
+void fit_texts(const std::vector<FitText*>& texts, size_t total, CutFn cut) {
+  std::vector<size_t> len(texts.size());
+  size_t sum = 0;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    FitText& t = *texts[i];
+    // Bytes are never fewer than characters: count those only when they might be too many.
+    len[i] = t.text.size() + t.fixed;
+    if (len[i] > t.max || len[i] > total) len[i] = count_chars(t.text) + t.fixed;
+    if (len[i] > t.max) {
+      t.text = cut(t.text, t.max > t.fixed ? t.max - t.fixed : 0);
+      len[i] = count_chars(t.text) + t.fixed;
+    }
+    sum += len[i];
+  }
+  if (sum <= total) return;
+  sum = 0;
+  for (size_t i = 0; i < texts.size(); ++i) sum += len[i] = count_chars(texts[i]->text) + texts[i]->fixed;
+  if (sum <= total) return;
+  // The common length: the shortest texts keep theirs while what is left,
+  // shared by the longer ones, still covers them.
+  std::vector<size_t> sorted = len;
+  std::sort(sorted.begin(), sorted.end());
+  size_t budget = total, left = sorted.size(), cap = 0;
+  for (size_t l : sorted) {
+    if (l * left > budget) {
+      cap = budget / left;
+      break;
+    }
+    budget -= l;
+    --left;
+  }
+  for (size_t i = 0; i < texts.size(); ++i) {
+    FitText& t = *texts[i];
+    if (len[i] > cap) t.text = cut(t.text, cap > t.fixed ? cap - t.fixed : 0);
+  }
+}
+
+}  // namespace pgtail
