@@ -161,6 +161,8 @@ struct Metrics::Group {
 
 Metrics::Metrics() : sets_(kFamilies, 0) {}
 Metrics::~Metrics() = default;
+Metrics::Metrics(Metrics&&) noexcept = default;
+Metrics& Metrics::operator=(Metrics&&) noexcept = default;
 
 Metrics::Group* Metrics::group_for(const std::string& instance) {
   auto it = groups_.find(instance);

@@ -44,6 +44,8 @@ class Metrics {
   ~Metrics();
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
+  Metrics(Metrics&&) noexcept;
+  Metrics& operator=(Metrics&&) noexcept;  ///< pg-format keeps the counters over a reload
 
   /// Counts one alert, delivered for `webhook`, into its instance's group
   /// (Alert::instance_display).

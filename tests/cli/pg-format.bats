@@ -156,3 +156,34 @@ pg-format: in.ndjson:4: not an event: not a JSON object, skipped"
 	exec 5>&-
 	wait "$pid"
 }
+
+# next_line: the next delivery from the stream into $line, or the test fails.
+next_line() {
+	read -r -t 10 line <&"$R" || fail "no delivery within 10 s; stderr: $(cat err)"
+}
+
+@test "--config: SIGHUP reads the file again before the next event; counters kept, a bad file reported and the old one kept" {
+	printf '[webhook "slack"]\nurl = http://127.0.0.1:9/\nformat = json\n\n[webhook "metrics"]\nurl = http://127.0.0.1:9/\nformat = prometheus\n' >live.ini
+	mkfifo in out
+	pg-format --config=live.ini <in >out 2>err &
+	local pid=$! line
+	exec {W}>in {R}<out
+	printf '%s\n%s\n' "$EV" "${EV/\"slack\"/\"metrics\"}" >&"$W"
+	next_line && output=$line ndjson_check 'ev[0]["platform"] == "json"'
+	next_line && [[ $line == *'webhook=\"metrics\"} 1\n'* ]] || fail "first count: $line"
+	sed -i 's/format = json/format = slack/' live.ini
+	kill -HUP "$pid"
+	printf '%s\n%s\n' "$EV" "${EV/\"slack\"/\"metrics\"}" >&"$W"
+	next_line && output=$line ndjson_check 'ev[0]["platform"] == "slack"'
+	next_line && [[ $line == *'webhook=\"metrics\"} 2\n'* ]] || fail "count after the reload: $line"
+	printf '[webhook "slack"]\nformat = slak\n' >live.ini
+	kill -HUP "$pid"
+	printf '%s\n' "$EV" >&"$W"
+	next_line && output=$line ndjson_check 'ev[0]["platform"] == "slack"'
+	exec {W}>&-
+	wait "$pid"
+	exec {R}<&-
+	assert_equal "$(cat err)" "pg-format: config reloaded from live.ini
+pg-format: live.ini:2: unknown format 'slak' (did you mean 'slack'?)
+pg-format: config not reloaded: keeping the webhooks in use"
+}

@@ -4,6 +4,7 @@
 // the read loop only; the formats live in lib/ (formats.hpp, metrics.hpp).
 #include <time.h>
 
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -238,6 +239,36 @@ void push_totals(Shaper& s, Output& out) {
   s.dirty = false;
 }
 
+volatile sig_atomic_t g_reload = 0;
+void on_sighup(int) { g_reload = 1; }
+
+/// On SIGHUP (with --config), before the next event is shaped: the config
+/// file read again, each webhook's format and options replaced; a webhook
+/// that stays prometheus keeps its counters. A bad file is reported and the
+/// one in use kept.
+void maybe_reload(Run& r) {
+  if (!g_reload) return;
+  g_reload = 0;
+  std::map<std::string, std::unique_ptr<Shaper>> fresh;
+  if (shapers_from_config(*r.o, &fresh) >= 0) {
+    message("config not reloaded: keeping the webhooks in use");
+    return;
+  }
+  for (auto& [name, old] : r.shapers) {
+    auto it = fresh.find(name);
+    Shaper* now = it == fresh.end() ? nullptr : it->second.get();
+    if (now && !now->spec->build && !old->spec->build) {
+      now->metrics = std::move(old->metrics);
+      now->dirty = old->dirty;
+      now->next_push_ms = now->continuous && old->continuous ? old->next_push_ms : monotonic_ms() + now->interval_ms;
+    } else if (old->continuous && old->dirty) {
+      push_totals(*old, r.out);  // what it counted before it changed
+    }
+  }
+  r.shapers = std::move(fresh);
+  message("config reloaded from " + config_path(r.o->config));
+}
+
 /// Continuous prometheus shapers whose interval is over push their totals.
 /// Returns the milliseconds until the next one is due (-1: none).
 int64_t push_due(Run& r, int64_t now) {
@@ -358,6 +389,7 @@ int read_input(const std::string& path, Run& r) {
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     if (cut)
       err = "line longer than " + std::to_string(kMaxLine) + " bytes";
+    maybe_reload(r);
     if (!cut && shape(r, doc, line, &err)) {
       ++r.events;
     } else {
@@ -379,6 +411,9 @@ int main(int argc, char** argv) {
   Run r;
   r.o = &o;
   if (o.use_config) {
+    struct sigaction sa = {};
+    sa.sa_handler = on_sighup;
+    sigaction(SIGHUP, &sa, nullptr);  // before the file is read: a reload asked for meanwhile is not lost
     rc = shapers_from_config(o, &r.shapers);
   } else {
     auto s = std::make_unique<Shaper>();
