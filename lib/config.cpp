@@ -49,6 +49,7 @@ constexpr KeyInfo kKeys[] = {
     {"interval", Place::kBoth, false, "interval", nullptr},
     {"template", Place::kBoth, false, "template", "template_file"},
     {"template_file", Place::kBoth, false, "template", "template"},
+    {"template_json", Place::kBoth, false, "template_json", nullptr},
     {"teams_legacy", Place::kBoth, false, "teams_legacy", nullptr},
     {"timeout", Place::kBoth, false, "timeout", nullptr},
     {"spool", Place::kGlobal, false, "spool", nullptr},
@@ -422,6 +423,8 @@ bool set_expanded(Parser* p, const KeyInfo& k, const std::string& v) {
     return set_bool(p, k.name, v, &w.continuous);
   } else if (key == "teams_legacy") {
     return set_bool(p, k.name, v, &w.teams_legacy);
+  } else if (key == "template_json") {
+    return set_bool(p, k.name, v, &w.template_json);
   } else if (key == "throttle") {
     return set_per_period(p, k.name, v, &w.throttle);
   } else if (key == "rate") {
@@ -521,6 +524,7 @@ void copy_default(const WebhookConfig& g, const std::string& key, WebhookConfig*
   else if (key == "interval") w->interval_ms = g.interval_ms;
   else if (key == "template" || key == "template_file") w->template_text = g.template_text;
   else if (key == "teams_legacy") w->teams_legacy = g.teams_legacy;
+  else if (key == "template_json") w->template_json = g.template_json;
   else if (key == "timeout") w->timeout_ms = g.timeout_ms;
 }
 

@@ -53,6 +53,7 @@ struct WebhookConfig {
   bool continuous = false;
   std::optional<int64_t> interval_ms;
   bool teams_legacy = false;
+  bool template_json = false;  ///< template_json: the template is a JSON document
   std::optional<int64_t> timeout_ms;
   /// The line of each key set in this section (the first, for on and
   /// header); a default taken from [global] has its line there. For messages

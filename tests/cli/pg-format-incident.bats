@@ -178,9 +178,9 @@ Try 'pg-format --help' for more information."
 	assert_output '{"webhook":"default","platform":"json","content_type":"text/plain; charset=utf-8","body":"PANIC on db1: could not write"}'
 }
 
-@test "template: a misspelled placeholder is refused, with a suggestion" {
+@test "template: a misspelled placeholder is refused at start (64), with a suggestion" {
 	run --separate-stderr pg-format -f template --template '{{event.mesage}}' <<<'{"event":{"type":"log_entry","level":"PANIC","message":"x"}}'
-	assert_failure
+	assert_equal "$status" 64
 	assert_output ""
 	[[ $stderr == *"template line 1, column 1: unknown placeholder {{event.mesage}} (did you mean 'event.message'?)"* ]]
 }

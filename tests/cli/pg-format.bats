@@ -187,3 +187,20 @@ next_line() {
 pg-format: live.ini:2: unknown format 'slak' (did you mean 'slack'?)
 pg-format: config not reloaded: keeping the webhooks in use"
 }
+
+@test "--config: template and template_json from the file; a bad template is a bad config (78) named by its webhook" {
+	cat >webhooks.ini <<-'EOF2'
+	[webhook "slack"]
+	url = https://collector.example.com/in
+	format = template
+	template = {"alert": "{{event.level}} on {{instance_display}}", "n": "{{event.pid}}"}
+	template_json = yes
+	EOF2
+	run --separate-stderr pg-format --config=webhooks.ini <<<"$EV"
+	assert_success
+	assert_output '{"webhook":"slack","platform":"json","body":{"alert":"FATAL on pg16 (db1)","n":"12345"}}'
+	sed -i 's/event.level/event.levle/' webhooks.ini
+	run --separate-stderr pg-format --config=webhooks.ini <<<"$EV"
+	assert_equal "$status" 78
+	assert_equal "$stderr" "pg-format: webhooks.ini:4: webhook 'slack': template line 1, column 12: unknown placeholder {{event.levle}} (did you mean 'event.level'?)"
+}

@@ -22,6 +22,7 @@
 #include "metrics.hpp"
 #include "output.hpp"
 #include "suggest.hpp"
+#include "template.hpp"
 #include "utf8.hpp"
 
 using namespace pgtail;
@@ -174,6 +175,8 @@ int shaper_from_flags(const Options& o, Shaper* s) {
   s->interval_ms = static_cast<int64_t>(o.interval_s * 1000);
   if (std::string(s->spec->name) == "template" && s->format.template_text.empty())
     return usage_error("--format template needs --template or --template-file");
+  if (std::string(s->spec->name) == "template" && !check_template(s->format.template_text, &err, o.template_json))
+    return usage_error((o.template_file.empty() ? "--template: " : o.template_file + ": ") + err);
   if (std::string(s->spec->name) == "pagerduty" && s->format.routing_key.empty())
     return usage_error("--format pagerduty needs --routing-key (the Events API v2 integration key), as in "
                        "--routing-key '${PD_ROUTING_KEY}'");
@@ -204,11 +207,19 @@ int shapers_from_config(const Options& o, std::map<std::string, std::unique_ptr<
     s->format.routing_key = w.routing_key;
     s->format.template_text = w.template_text;
     s->format.teams_legacy = w.teams_legacy;
+    s->format.template_json = w.template_json;
     s->continuous = w.continuous;
     if (w.interval_ms) s->interval_ms = *w.interval_ms;
     std::string where = path + ":" + std::to_string(w.line) + ": webhook '" + w.name + "': ";
     if (std::string(s->spec->name) == "pagerduty" && s->format.routing_key.empty()) {
       message(where + "format pagerduty needs routing_key (as in routing_key = ${PD_ROUTING_KEY})");
+      return kExitConfig;
+    }
+    if (std::string(s->spec->name) == "template" &&
+        !check_template(s->format.template_text, &err, s->format.template_json)) {  // the loader saw it is there
+      auto key = w.lines.find(w.lines.count("template") ? "template" : "template_file");
+      message(path + ":" + std::to_string(key == w.lines.end() ? w.line : key->second) + ": webhook '" + w.name +
+              "': " + err);
       return kExitConfig;
     }
     if (s->continuous && s->spec->build) {
