@@ -76,6 +76,7 @@ e2e: all
 bench: deps all
 	BUILD=$(BUILD) bench/run
 	BUILD=$(BUILD) bench/match
+	BUILD=$(BUILD) bench/format
 
 # The main job on bundled real data: a real server log through pg-parse and
 # pg-match with the sample config, then what last week's log would have sent.

@@ -204,3 +204,67 @@ pg-format: config not reloaded: keeping the webhooks in use"
 	assert_equal "$status" 78
 	assert_equal "$stderr" "pg-format: webhooks.ini:4: webhook 'slack': template line 1, column 12: unknown placeholder {{event.levle}} (did you mean 'event.level'?)"
 }
+
+# --- man/pg-format.1: every EXAMPLE, run as the page writes it ------------------
+
+@test "pg-format(1): every EXAMPLE has its test below" {
+	run python3 - "$PGT_ROOT/man/pg-format.1" "$BATS_TEST_FILENAME" <<'EOF2'
+import sys
+text, tests = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+examples = text.split(".Sh EXAMPLES", 1)[1].split(".Sh ", 1)[0]
+missing = [l[4:].replace("\\(dq", '"').replace("\\&", "") for l in examples.splitlines()
+           if l.startswith(".Dl ") and "# example: " + l[4:].replace("\\(dq", '"').replace("\\&", "") not in tests]
+print("\n".join(missing))
+sys.exit(1 if missing else 0)
+EOF2
+	assert_success
+}
+
+# example: pg-parse -q examples/postgresql-15-main.log | pg-match FATAL | pg-format -f slack | jq -r .body.text
+@test "pg-format(1): the Slack text of each FATAL of the sample log" {
+	require_tool pg-parse pg-match
+	cd "$PGT_ROOT"
+	run --separate-stderr bash -c "pg-parse -q examples/postgresql-15-main.log | pg-match FATAL | pg-format -f slack | jq -r .body.text"
+	assert_success
+	assert_equal "$stderr" ""
+	(( ${#lines[@]} >= 1 )) || fail "no FATAL in the sample log"
+	local l
+	for l in "${lines[@]}"; do [[ $l == "FATAL: "* ]] || fail "not a FATAL headline: $l"; done
+}
+
+# example: pg-format -f pagerduty --routing-key '${PD_ROUTING_KEY}' --severity WARNING=error triggered.ndjson
+@test "pg-format(1): PagerDuty events, the key from the environment, warnings as errors" {
+	printf '%s\n' "${EV/\"FATAL\"/\"WARNING\"}" >triggered.ndjson
+	PD_ROUTING_KEY=R0123456789abcdef0123456789abcdef run --separate-stderr pg-format -f pagerduty --routing-key '${PD_ROUTING_KEY}' --severity WARNING=error triggered.ndjson
+	assert_success
+	ndjson_check 'ev[0]["body"]["routing_key"] == "R0123456789abcdef0123456789abcdef" and ev[0]["body"]["payload"]["severity"] == "error" and ev[0]["body"]["dedup_key"] == "8a2c5fd31e0b9e47"'
+}
+
+# example: pg-format -f template --template '{{event.level}} on {{instance_display}}: {{event.message}}' triggered.ndjson
+@test "pg-format(1): a plain-text line from a template" {
+	printf '%s\n' "$EV" >triggered.ndjson
+	run --separate-stderr pg-format -f template --template '{{event.level}} on {{instance_display}}: {{event.message}}' triggered.ndjson
+	assert_success
+	assert_output '{"webhook":"slack","platform":"json","content_type":"text/plain; charset=utf-8","body":"FATAL on pg16 (db1): sorry, too many clients already"}'
+}
+
+# example: pg-match --config | pg-format -f prometheus --continuous --interval 60 -w metrics
+@test "pg-format(1): Pushgateway counters once a minute (and at the end of input)" {
+	require_tool pg-parse pg-match
+	printf '[webhook "metrics"]\nurl = http://127.0.0.1:9091/\nformat = prometheus\non = errors\n' >webhooks.ini
+	pg-parse -q "$PGT_ROOT/examples/postgresql-15-main.log" >events.ndjson
+	PGTAIL_CONFIG=webhooks.ini run --separate-stderr bash -c "pg-match --config <events.ndjson | pg-format -f prometheus --continuous --interval 60 -w metrics"
+	assert_success
+	# The input ends at once: one delivery, with the totals, at its end.
+	ndjson_check 'len(ev) == 1 and ev[0]["webhook"] == "metrics" and ev[0]["platform"] == "pushgateway" and "pgtail_events_total{" in ev[0]["body"]'
+}
+
+# example: pg-match --config events.ndjson | pg-format --config
+@test "pg-format(1): each webhook's deliveries for a file of events" {
+	require_tool pg-parse pg-match
+	printf '[webhook "slack"]\nurl = https://hooks.slack.com/services/T/B/C\nformat = slack\non = FATAL\n\n[webhook "archive"]\nurl = http://127.0.0.1:9/\non = errors\n' >webhooks.ini
+	pg-parse -q "$PGT_ROOT/examples/postgresql-15-main.log" >events.ndjson
+	PGTAIL_CONFIG=webhooks.ini run --separate-stderr bash -c "pg-match --config events.ndjson | pg-format --config"
+	assert_success
+	ndjson_check 'len(ev) > 2 and {d["webhook"] for d in ev} == {"slack", "archive"} and all(d["platform"] == ("slack" if d["webhook"] == "slack" else "json") for d in ev)'
+}
