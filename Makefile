@@ -8,7 +8,7 @@ CXX     ?= g++
 CXXFLAGS ?= -O2 -g -DNDEBUG
 WARN    := -Wall -Wextra
 STD     := -std=c++17
-LDLIBS  := -lre2 -linih -lcurl -lz -lbz2 -pthread
+LDLIBS  := -lre2 -linih -lcurl -lz -lbz2 -ledit -pthread
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/sanitize

@@ -1,0 +1,435 @@
+#!/usr/bin/env bats
+# pg-webhook as a user runs it: issue 6's transcript replayed as shell
+# arguments and piped to the prompt, each line of output and the webhooks
+# file after each step; comments kept, mode 0600, long values moved to
+# files, bad input refused with the file unchanged, list with secrets
+# redacted; `test` against a loopback receiver started here.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	load test_helper
+	require_tool pg-webhook
+	cd "$BATS_TEST_TMPDIR"
+	export HOME=$BATS_TEST_TMPDIR
+	unset XDG_CONFIG_HOME XDG_STATE_HOME
+	export PGTAIL_CONFIG=$BATS_TEST_TMPDIR/webhooks.ini PGTAIL_SPOOL=$BATS_TEST_TMPDIR/spool
+	CONF=$PGTAIL_CONFIG
+}
+
+teardown() {
+	[[ -z ${RECEIVER_PID:-} ]] || kill "$RECEIVER_PID" 2>/dev/null || true
+}
+
+# assert_stderr LINE...: $stderr (from run --separate-stderr) is exactly these lines.
+assert_stderr() {
+	local want
+	want=$(printf '%s\n' "$@")
+	[[ $# -gt 0 ]] || want=
+	if [[ $stderr != "$want" ]]; then
+		printf 'expected stderr:\n%s\nactual stderr:\n%s\n' "$want" "$stderr"
+		return 1
+	fi
+}
+
+# assert_file FILE LINE...: FILE holds exactly these lines.
+assert_file() {
+	local file=$1 want got
+	shift
+	want=$(printf '%s\n' "$@")
+	got=$(cat "$file")
+	if [[ $got != "$want" ]]; then
+		printf 'expected %s:\n%s\nactual:\n%s\n' "$file" "$want" "$got"
+		return 1
+	fi
+}
+
+# assert_mode FILE MODE: FILE's permission bits, as stat prints them (600).
+assert_mode() {
+	assert_equal "$(stat -c %a "$1")" "$2"
+}
+
+HEAD=("# $BATS_TEST_TMPDIR/webhooks.ini - pgtail webhooks, written by pg-webhook, fine to edit by hand;"
+	"# see pgtail-webhooks(5). It holds secrets: keep it mode 0600.")
+PD_WARNING="pg-webhook: warning: webhook 'pagerduty' has no routing key: PagerDuty's Events API v2 takes it in the body, not in an Authorization header; add it with --routing-key '\${PD_ROUTING_KEY}', as in: pg-webhook pagerduty set routing_key '\${PD_ROUTING_KEY}'"
+
+@test "the transcript of issue 6 as shell arguments, the file after each step" {
+	HEAD=("# $CONF - pgtail webhooks, written by pg-webhook, fine to edit by hand;"
+		"# see pgtail-webhooks(5). It holds secrets: keep it mode 0600.")
+	run --separate-stderr pg-webhook add slack https://hooks.slack.com/services/XXX
+	assert_success
+	assert_output ""
+	assert_stderr
+	assert_mode "$CONF" 600
+	SLACK=("" '[webhook "slack"]' "url = https://hooks.slack.com/services/XXX" "format = slack")
+	assert_file "$CONF" "${HEAD[@]}" "${SLACK[@]}"
+
+	run --separate-stderr pg-webhook slack on FATAL PANIC
+	assert_success
+	assert_output "Webhook 'slack' will trigger on: FATAL, PANIC"
+	assert_stderr
+	SLACK+=("on = FATAL PANIC")
+	assert_file "$CONF" "${HEAD[@]}" "${SLACK[@]}"
+
+	run --separate-stderr pg-webhook add pagerduty https://events.pagerduty.com/v2/enqueue \
+		--header "Authorization: Token token=XXX"
+	assert_success
+	assert_output ""
+	assert_stderr "$PD_WARNING"
+	PD=("" '[webhook "pagerduty"]' "url = https://events.pagerduty.com/v2/enqueue"
+		"header = Authorization: Token token=XXX" "format = pagerduty")
+	assert_file "$CONF" "${HEAD[@]}" "${SLACK[@]}" "${PD[@]}"
+
+	run --separate-stderr pg-webhook pagerduty on FATAL
+	assert_success
+	assert_output "Webhook 'pagerduty' will trigger on: FATAL"
+	PD+=("on = FATAL")
+	assert_file "$CONF" "${HEAD[@]}" "${SLACK[@]}" "${PD[@]}"
+
+	run --separate-stderr pg-webhook pagerduty on errors '>' 50/min
+	assert_success
+	assert_output "Webhook 'pagerduty' will trigger on: FATAL; errors > 50/min"
+	PD+=("on = errors > 50/min")
+	assert_file "$CONF" "${HEAD[@]}" "${SLACK[@]}" "${PD[@]}"
+
+	run --separate-stderr pg-webhook add metrics http://metrics.internal/ingest \
+		--format prometheus
+	assert_success
+	assert_output ""
+	assert_stderr
+	METRICS=("" '[webhook "metrics"]' "url = http://metrics.internal/ingest" "format = prometheus")
+	assert_file "$CONF" "${HEAD[@]}" "${SLACK[@]}" "${PD[@]}" "${METRICS[@]}"
+
+	run --separate-stderr pg-webhook metrics on errors --continuous
+	assert_success
+	assert_output "Webhook 'metrics' will trigger on: errors (continuous)"
+	assert_stderr
+	METRICS+=("on = errors" "continuous = yes")
+	assert_file "$CONF" "${HEAD[@]}" "${SLACK[@]}" "${PD[@]}" "${METRICS[@]}"
+	assert_mode "$CONF" 600
+
+	# The filters read what pg-webhook wrote.
+	run --separate-stderr pg-match --config --dry-run /dev/null
+	assert_success
+}
+
+@test "the rule in one word or in several: 'errors > 50/min' and errors '>' 50/min" {
+	pg-webhook add pd https://events.pagerduty.com/v2/enqueue --routing-key '${PD_ROUTING_KEY}'
+	run pg-webhook pd on 'errors > 50/min'
+	assert_output "Webhook 'pd' will trigger on: errors > 50/min"
+	run pg-webhook pd on errors '>' 100/min by database
+	assert_output "Webhook 'pd' will trigger on: errors > 50/min; errors > 100/min by database"
+	# The same rule again is not added twice.
+	run pg-webhook pd on errors '>' 50/min
+	assert_output "Webhook 'pd' will trigger on: errors > 50/min; errors > 100/min by database"
+	assert_equal "$(grep -c '^on = ' "$CONF")" 2
+	grep -qx 'routing_key = ${PD_ROUTING_KEY}' "$CONF"
+}
+
+@test "the transcript piped in: the commands run without prompts, with 'webhook' and continued lines" {
+	run --separate-stderr pg-webhook <<-'EOF'
+		webhook add slack https://hooks.slack.com/services/XXX
+		webhook slack on FATAL PANIC
+		webhook add pagerduty https://events.pagerduty.com/v2/enqueue \
+		    --header "Authorization: Token token=XXX"
+		webhook pagerduty on FATAL
+		webhook pagerduty on errors > 50/min
+		webhook add metrics http://metrics.internal/ingest \
+		    --format prometheus
+		webhook metrics on errors --continuous
+	EOF
+	assert_success
+	assert_equal "$output" "$(printf '%s\n' "Webhook 'slack' will trigger on: FATAL, PANIC" \
+		"Webhook 'pagerduty' will trigger on: FATAL" \
+		"Webhook 'pagerduty' will trigger on: FATAL; errors > 50/min" \
+		"Webhook 'metrics' will trigger on: errors (continuous)")"
+	assert_stderr "${PD_WARNING/pg-webhook:/pg-webhook: <stdin>:3:}"
+	assert_file "$CONF" "${HEAD[@]}" "" '[webhook "slack"]' "url = https://hooks.slack.com/services/XXX" \
+		"format = slack" "on = FATAL PANIC" "" '[webhook "pagerduty"]' \
+		"url = https://events.pagerduty.com/v2/enqueue" "header = Authorization: Token token=XXX" \
+		"format = pagerduty" "on = FATAL" "on = errors > 50/min" "" '[webhook "metrics"]' \
+		"url = http://metrics.internal/ingest" "format = prometheus" "on = errors" "continuous = yes"
+}
+
+@test "a script goes on after a failed command, names its line, and exits with the first failure" {
+	run --separate-stderr pg-webhook <<-'EOF'
+		# comments and blank lines are skipped
+
+		add slack https://hooks.slack.com/services/XXX
+		slack on FATAL and
+		slack on PANIC
+		quit
+		slack on FATAL
+	EOF
+	assert_equal "$status" 64
+	assert_output "Webhook 'slack' will trigger on: PANIC"
+	assert_stderr "pg-webhook: <stdin>:4: bad rule 'FATAL and': at column 10: expected a level, /pattern/, field~/pattern/ or sqlstate:CODE after 'and'" \
+		"Try 'pg-webhook --help' for more information."
+}
+
+@test "the user's comments, blank lines, inline comments and order are kept" {
+	cat >"$CONF" <<-'EOF'
+		# my webhooks
+		[global]
+		instance_name = shop-primary ; the name on-call knows
+
+		; Slack: #ops
+		[webhook "slack"]
+		url = https://hooks.slack.com/services/${SLACK_HOOK}
+		format = slack
+		on = FATAL PANIC
+		# quiet nights
+		throttle = 10/min
+
+		# PagerDuty
+		[webhook "pd"]
+		url = https://events.pagerduty.com/v2/enqueue
+		format = pagerduty
+		routing_key = ${PD_ROUTING_KEY}
+	EOF
+	chmod 600 "$CONF"
+	cp "$CONF" before.ini
+	pg-webhook slack on /connection limit/
+	pg-webhook slack off
+	pg-webhook pd on FATAL
+	pg-webhook add d https://discord.com/api/webhooks/1/abc
+	run diff before.ini "$CONF"
+	assert_output - <<-'EOF'
+		9a10
+		> on = /connection limit/
+		11a13
+		> enabled = no
+		17a20,24
+		> on = FATAL
+		> 
+		> [webhook "d"]
+		> url = https://discord.com/api/webhooks/1/abc
+		> format = discord
+	EOF
+	pg-webhook slack on
+	pg-webhook pd off FATAL
+	pg-webhook slack off /connection limit/
+	pg-webhook remove d
+	run diff before.ini "$CONF"
+	assert_output - <<-'EOF'
+		11a12
+		> enabled = yes
+	EOF
+	pg-webhook remove slack
+	assert_file "$CONF" "# my webhooks" "[global]" "instance_name = shop-primary ; the name on-call knows" "" \
+		"; Slack: #ops" "" "# PagerDuty" '[webhook "pd"]' "url = https://events.pagerduty.com/v2/enqueue" \
+		"format = pagerduty" 'routing_key = ${PD_ROUTING_KEY}'
+}
+
+@test "bad name, url, format, header or rule: a clear message, status 64, the file unchanged" {
+	pg-webhook add slack https://hooks.slack.com/services/XXX
+	cp "$CONF" before.ini
+	check() {
+		run --separate-stderr pg-webhook "$@"
+		assert_equal "$status" 64
+		assert_output ""
+		cmp before.ini "$CONF"
+	}
+	check add Slack https://hooks.slack.com/services/XXX
+	assert_stderr "pg-webhook: webhook name 'Slack' may only have a-z, 0-9, '_' and '-'" "Try 'pg-webhook --help' for more information."
+	check add list https://x.example/
+	assert_stderr "pg-webhook: webhook name 'list' is a pg-webhook command word" "Try 'pg-webhook --help' for more information."
+	check add x ftp://hooks.example/x
+	assert_stderr "pg-webhook: url 'ftp://hooks.example/…' must start with http:// or https://" "Try 'pg-webhook --help' for more information."
+	check add x 'https://hooks.slack.com/services/a b'
+	assert_stderr "pg-webhook: url 'https://hooks.slack.com/…' contains a space or control character" "Try 'pg-webhook --help' for more information."
+	check add x https:///nohost
+	assert_stderr "pg-webhook: url 'https:///…' has no host" "Try 'pg-webhook --help' for more information."
+	check add x https://x.example/ --format slak
+	assert_stderr "pg-webhook: unknown --format 'slak' (did you mean 'slack'?)" "Try 'pg-webhook --help' for more information."
+	check add x https://x.example/ --header 'no header'
+	assert_stderr "pg-webhook: --header must be 'Name: value' or Name=value, like 'Authorization: Bearer \${TOKEN}'" "Try 'pg-webhook --help' for more information."
+	check add slack https://hooks.slack.com/services/YYY
+	assert_stderr "pg-webhook: webhook 'slack' is in $CONF already: remove it first, or change it with 'set'" "Try 'pg-webhook --help' for more information."
+	check slack on FATAL and
+	assert_stderr "pg-webhook: bad rule 'FATAL and': at column 10: expected a level, /pattern/, field~/pattern/ or sqlstate:CODE after 'and'" "Try 'pg-webhook --help' for more information."
+	check slack on /unclosed
+	check slack on errors --continuous
+	assert_stderr "pg-webhook: --continuous goes with format prometheus, and webhook 'slack' is slack" "Try 'pg-webhook --help' for more information."
+	check slack on '/a ;b/'
+	assert_stderr "pg-webhook: rule '/a ;b/': on contains ' ;', which starts a comment in the file" "Try 'pg-webhook --help' for more information."
+	check slack off PANIC
+	assert_stderr "pg-webhook: webhook 'slack' has no rule 'PANIC' (its rules: none)" "Try 'pg-webhook --help' for more information."
+	check slack set throttle often
+	check slack set urll https://x/
+	assert_stderr "pg-webhook: unknown key 'urll' (did you mean 'url'?)" "Try 'pg-webhook --help' for more information."
+	check slak on FATAL
+	assert_stderr "pg-webhook: no webhook 'slak' in $CONF (did you mean 'slack'?)"
+	check lsit
+	assert_stderr "pg-webhook: unknown command 'lsit' (did you mean 'list'?)" "Try 'pg-webhook --help' for more information."
+}
+
+@test "set and unset: the key's line changed in place, checked by the loader" {
+	pg-webhook add pagerduty https://events.pagerduty.com/v2/enqueue 2>/dev/null
+	pg-webhook pagerduty set routing_key '${PD_ROUTING_KEY}'
+	pg-webhook pagerduty set throttle 10/min
+	pg-webhook pagerduty set throttle 5/min
+	run --separate-stderr pg-webhook pagerduty set throttle often
+	assert_equal "$status" 64
+	assert_stderr "pg-webhook: webhook 'pagerduty': throttle: 'often' is not N/PERIOD (like 10/min or 5/10s) ($CONF unchanged)"
+	assert_file "$CONF" "${HEAD[@]}" "" '[webhook "pagerduty"]' "url = https://events.pagerduty.com/v2/enqueue" \
+		"format = pagerduty" 'routing_key = ${PD_ROUTING_KEY}' "throttle = 5/min"
+	pg-webhook pagerduty unset throttle
+	run --separate-stderr pg-webhook pagerduty unset throttle
+	assert_equal "$status" 64
+	assert_stderr "pg-webhook: webhook 'pagerduty' has no throttle" "Try 'pg-webhook --help' for more information."
+}
+
+@test "on, off, on --clear and rules" {
+	pg-webhook add slack https://hooks.slack.com/services/XXX
+	pg-webhook slack on FATAL PANIC >/dev/null
+	run pg-webhook slack on '/connection limit/i'
+	assert_output "Webhook 'slack' will trigger on: FATAL, PANIC; /connection limit/i"
+	run --separate-stderr pg-webhook slack off
+	assert_output "Webhook 'slack' is off (its rules are kept: FATAL, PANIC; /connection limit/i)"
+	grep -qx 'enabled = no' "$CONF"
+	run --separate-stderr pg-webhook slack on sqlstate:53300
+	assert_output "Webhook 'slack' will trigger on: FATAL, PANIC; /connection limit/i; sqlstate:53300"
+	assert_stderr "pg-webhook: webhook 'slack' is off: 'pg-webhook slack on' turns it on"
+	run pg-webhook slack rules
+	assert_output "Webhook 'slack' will trigger on: FATAL, PANIC; /connection limit/i; sqlstate:53300 (off)"
+	run pg-webhook slack
+	assert_output "Webhook 'slack' will trigger on: FATAL, PANIC; /connection limit/i; sqlstate:53300 (off)"
+	run --separate-stderr pg-webhook slack on
+	assert_output "Webhook 'slack' will trigger on: FATAL, PANIC; /connection limit/i; sqlstate:53300"
+	assert_stderr
+	grep -qx 'enabled = yes' "$CONF"
+	run pg-webhook slack off 'FATAL,PANIC'
+	assert_output "Webhook 'slack' will trigger on: /connection limit/i; sqlstate:53300"
+	run pg-webhook slack on --clear
+	assert_output "Webhook 'slack' has no rules: it triggers on nothing"
+	run pg-webhook slack on --clear ERROR
+	assert_output "Webhook 'slack' will trigger on: ERROR"
+	assert_equal "$(grep -c '^on = ' "$CONF")" 1
+}
+
+@test "a value too long for a line goes to a 0600 file beside the webhooks file" {
+	url="https://prod-42.westeurope.logic.azure.com:443/workflows/0123456789abcdef0123456789abcdef/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=$(printf 's%.0s' {1..43})"
+	token="Authorization: Bearer $(printf 't%.0s' {1..200})"
+	run --separate-stderr pg-webhook add teams "$url" --header "$token" --header 'X-Source: pgtail'
+	assert_success
+	assert_file "$CONF" "${HEAD[@]}" "" '[webhook "teams"]' "url_file = webhooks.teams.url" "header = X-Source: pgtail" \
+		"header_file = webhooks.teams.headers" "format = teams"
+	assert_file webhooks.teams.url "$url"
+	assert_file webhooks.teams.headers "$token"
+	assert_mode webhooks.teams.url 600
+	assert_mode webhooks.teams.headers 600
+	run pg-webhook list
+	refute_output --partial sig=
+	refute_output --partial Bearer
+	assert_line --index 1 --regexp '^teams +teams +on +0 +0 +- +https://prod-42.westeurope.logic.azure.com:443/… +- *$'
+	# remove takes the files it made away with the webhook.
+	pg-webhook remove teams
+	[[ ! -e webhooks.teams.url && ! -e webhooks.teams.headers ]]
+	# A legacy Office 365 connector gets its MessageCard.
+	pg-webhook add old https://contoso.webhook.office.com/webhookb2/x/IncomingWebhook/y/z
+	grep -qx 'teams_legacy = yes' "$CONF"
+}
+
+@test "list: format, state, spool depth, last result, url redacted, rules" {
+	pg-webhook add slack https://hooks.slack.com/services/T0/B0/secret
+	pg-webhook slack on FATAL PANIC >/dev/null
+	pg-webhook add pagerduty https://events.pagerduty.com/v2/enqueue --routing-key '${PD_ROUTING_KEY}'
+	pg-webhook pagerduty off >/dev/null
+	pg-webhook add ops 'http://user:pw@127.0.0.1:9000/hooks?token=x'
+	mkdir -p spool/slack/dead spool/ops
+	touch spool/slack/0000000000000007 spool/slack/0000000000000008 spool/slack/dead/0000000000000001 \
+		spool/slack/dead/0000000000000001.reason
+	printf '{"time":"2024-01-15T10:23:45Z","result":"delivered","status":200,"latency_ms":12}\n' >spool/slack/state
+	printf '{"time":"2024-01-15T10:24:00Z","result":"retrying","status":0,"error":"Connection refused to https://x.example/secret"}\n' >spool/ops/state
+	run --separate-stderr pg-webhook list
+	assert_success
+	assert_stderr
+	assert_output - <<-'EOF'
+		NAME       FORMAT     STATE  QUEUED  DEAD  LAST                                                                     URL                             RULES
+		slack      slack      on     2       1     2024-01-15T10:23:45Z delivered 200                                       https://hooks.slack.com/…       FATAL, PANIC
+		pagerduty  pagerduty  off    0       0     -                                                                        https://events.pagerduty.com/…  -
+		ops        json       on     0       0     2024-01-15T10:24:00Z retrying Connection refused to https://x.example/…  http://127.0.0.1:9000/…         -
+	EOF
+}
+
+@test "list warns when the file can be read by others; an edit makes it 0600" {
+	pg-webhook add slack https://hooks.slack.com/services/XXX
+	chmod 644 "$CONF"
+	run --separate-stderr pg-webhook list
+	assert_success
+	assert_stderr "pg-webhook: warning: $CONF can be read by others (mode 0644) though it holds secrets: chmod 600 $CONF"
+	run --separate-stderr pg-webhook slack on FATAL
+	assert_stderr "pg-webhook: warning: $CONF can be read by others (mode 0644) though it holds secrets: chmod 600 $CONF; it is 0600 now"
+	assert_mode "$CONF" 600
+}
+
+@test "remove keeps the spool unless --purge" {
+	pg-webhook add a https://a.example/
+	pg-webhook add b https://b.example/
+	mkdir -p spool/a spool/b
+	touch spool/a/0000000000000001 spool/b/0000000000000001
+	run --separate-stderr pg-webhook remove a
+	assert_success
+	assert_stderr "pg-webhook: its spool $PGTAIL_SPOOL/a is kept (pg-webhook remove a --purge deletes it)"
+	[[ -e spool/a/0000000000000001 ]]
+	run --separate-stderr pg-webhook remove b --purge
+	assert_success
+	assert_stderr
+	[[ ! -e spool/b ]]
+	run --separate-stderr pg-webhook remove b
+	assert_equal "$status" 64
+	assert_stderr "pg-webhook: no webhook 'b' in $CONF"
+	assert_file "$CONF" "${HEAD[@]}"
+}
+
+@test "the file: --config, else PGTAIL_CONFIG, else XDG_CONFIG_HOME, else ~/.config" {
+	pg-webhook --config other.ini add a https://a.example/
+	grep -q '^\[webhook "a"\]' other.ini
+	unset PGTAIL_CONFIG
+	pg-webhook add b https://b.example/
+	grep -q '^\[webhook "b"\]' .config/pgtail/webhooks.ini
+	assert_mode .config/pgtail 700
+	XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg pg-webhook add c https://c.example/
+	grep -q '^\[webhook "c"\]' xdg/pgtail/webhooks.ini
+}
+
+@test "a file the loader refuses: 78 and the loader's message; none: 66" {
+	run --separate-stderr pg-webhook slack on FATAL
+	assert_equal "$status" 66
+	assert_stderr "pg-webhook: cannot open $CONF: No such file or directory (add a webhook first: pg-webhook add NAME URL)"
+	run --separate-stderr pg-webhook list
+	assert_success
+	assert_stderr "pg-webhook: no webhooks in $CONF (add one: pg-webhook add NAME URL)"
+	printf '[webhook "a"]\nurll = https://a.example/\n' >"$CONF"
+	for cmd in "list" "a on FATAL" "add b https://b.example/"; do
+		run --separate-stderr pg-webhook $cmd
+		assert_equal "$status" 78
+		assert_stderr "pg-webhook: $CONF:2: unknown key 'urll' (did you mean 'url'?)"
+	done
+}
+
+@test "help, --help and a command's --help" {
+	run pg-webhook help
+	assert_success
+	assert_line --index 0 "Commands (the same at the pgtail> prompt, with or without a leading 'webhook'):"
+	run pg-webhook --help
+	assert_success
+	assert_line --partial "NAME on RULE..."
+	run pg-webhook add --help
+	assert_success
+	assert_line --index 1 "Usage: pg-webhook add [OPTIONS] NAME URL"
+	run --separate-stderr pg-webhook add x
+	assert_equal "$status" 64
+	assert_stderr "pg-webhook: add: URL is required" "Try 'pg-webhook --help' for more information."
+}
+
+@test "the prompt on a terminal: pgtail>, line editing, continued lines, quit" {
+	command -v script >/dev/null || skip "no script(1)"
+	printf 'webhook add slack https://hooks.slack.com/services/XXX\nslack on \\\nFATAL PANIC\nquit\n' >in.txt
+	run script -qec "pg-webhook" /dev/null <in.txt
+	assert_success
+	assert_output --partial "pgtail> "
+	assert_output --partial "Webhook 'slack' will trigger on: FATAL, PANIC"
+	grep -qx 'on = FATAL PANIC' "$CONF"
+}
