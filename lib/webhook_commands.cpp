@@ -23,6 +23,7 @@
 #include "rule.hpp"
 #include "suggest.hpp"
 #include "url_format.hpp"
+#include "webhook_test.hpp"
 
 namespace pgtail {
 
@@ -573,6 +574,33 @@ int cmd_set(const CommandContext& ctx, const std::string& name, const std::vecto
   return finish_edit(ctx, e, name);
 }
 
+// ---- test -----------------------------------------------------------------
+
+int cmd_test(const CommandContext& ctx, const std::vector<std::string>& args) {
+  CLI::App app{"Sends a sample FATAL alert to the webhook now, shaped by its format, and shows the answer.",
+               "pg-webhook test"};
+  std::string name;
+  TestOptions o;
+  double timeout_s = 10;
+  app.add_option("NAME", name, "the webhook")->required();
+  app.add_flag("-v,--verbose", o.verbose, "also the request, the answer and the time it took");
+  app.add_flag("-n,--dry-run", o.dry_run, "print the body instead of sending it");
+  app.add_option("--timeout", timeout_s, "seconds to wait for the answer (default 10; the config's timeout wins)")
+      ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--cacert", o.cacert, "trust the certificates in FILE (a self-signed endpoint)");
+  app.add_flag("--insecure", o.insecure, "do not check the endpoint's certificate");
+  int rc = parse_command(ctx, app, args);
+  if (rc >= 0) return rc;
+  o.timeout_ms = static_cast<int64_t>(timeout_s * 1000);
+  Config c;
+  int status;
+  if (!load_for_command(ctx.config_path, false, &c, &status)) return status;
+  const WebhookConfig* w = find_webhook(ctx, c, name);
+  if (!w) return kExitUsage;
+  if (o.insecure) message("warning: --insecure: the endpoint's certificate is not checked");
+  return test_webhook(*w, o);
+}
+
 int dispatch_webhook(const CommandContext& ctx, const std::vector<std::string>& words) {
   const std::string& name = words[0];
   std::vector<std::string> rest(words.begin() + 2, words.end());
@@ -667,7 +695,7 @@ int run_command(const CommandContext& ctx, std::vector<std::string> words) {
       std::fputs(commands_help().c_str(), stdout);
       return kExitOk;
     }
-    if (cmd == "test" && ctx.test) return ctx.test(ctx, rest);
+    if (cmd == "test") return cmd_test(ctx, rest);
     if (cmd == "run" && ctx.run) return ctx.run(ctx, rest);
   }
   if (verb) return dispatch_webhook(ctx, words);

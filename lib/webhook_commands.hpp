@@ -22,9 +22,9 @@ struct CommandContext {
   std::string config_path;  ///< config_path(--config)
   std::string spool_flag;   ///< --spool, "" when not given
   bool at_prompt = false;   ///< usage errors point to `help`, not to --help
-  /// `test` and `run`, which live with the tool (they send and start
-  /// processes): words after the command word.
-  std::function<int(const CommandContext&, const std::vector<std::string>&)> test, run;
+  /// `run`, which lives with the tool (it starts the pipeline's
+  /// processes): the words after the command word.
+  std::function<int(const CommandContext&, const std::vector<std::string>&)> run;
 };
 
 /// Runs one command given as words (a leading "webhook" is dropped).

@@ -9,6 +9,7 @@ bats_require_minimum_version 1.5.0
 
 setup() {
 	load test_helper
+	load ../receiver/receiver
 	require_tool pg-webhook
 	cd "$BATS_TEST_TMPDIR"
 	export HOME=$BATS_TEST_TMPDIR
@@ -18,7 +19,7 @@ setup() {
 }
 
 teardown() {
-	[[ -z ${RECEIVER_PID:-} ]] || kill "$RECEIVER_PID" 2>/dev/null || true
+	receiver_stop_all
 }
 
 # assert_stderr LINE...: $stderr (from run --separate-stderr) is exactly these lines.
@@ -53,15 +54,16 @@ HEAD=("# $BATS_TEST_TMPDIR/webhooks.ini - pgtail webhooks, written by pg-webhook
 	"# see pgtail-webhooks(5). It holds secrets: keep it mode 0600.")
 PD_WARNING="pg-webhook: warning: webhook 'pagerduty' has no routing key: PagerDuty's Events API v2 takes it in the body, not in an Authorization header; add it with --routing-key '\${PD_ROUTING_KEY}', as in: pg-webhook pagerduty set routing_key '\${PD_ROUTING_KEY}'"
 
+# The transcript's Slack webhook is the local receiver's /slack, which answers
+# as Slack does (200, body "ok"); --format slack since its host is not Slack's.
 @test "the transcript of issue 6 as shell arguments, the file after each step" {
-	HEAD=("# $CONF - pgtail webhooks, written by pg-webhook, fine to edit by hand;"
-		"# see pgtail-webhooks(5). It holds secrets: keep it mode 0600.")
-	run --separate-stderr pg-webhook add slack https://hooks.slack.com/services/XXX
+	receiver_start
+	run --separate-stderr pg-webhook add slack "$RECV/slack" --format slack
 	assert_success
 	assert_output ""
 	assert_stderr
 	assert_mode "$CONF" 600
-	SLACK=("" '[webhook "slack"]' "url = https://hooks.slack.com/services/XXX" "format = slack")
+	SLACK=("" '[webhook "slack"]' "url = $RECV/slack" "format = slack")
 	assert_file "$CONF" "${HEAD[@]}" "${SLACK[@]}"
 
 	run --separate-stderr pg-webhook slack on FATAL PANIC
@@ -108,6 +110,14 @@ PD_WARNING="pg-webhook: warning: webhook 'pagerduty' has no routing key: PagerDu
 	assert_file "$CONF" "${HEAD[@]}" "${SLACK[@]}" "${PD[@]}" "${METRICS[@]}"
 	assert_mode "$CONF" 600
 
+	run --separate-stderr pg-webhook test slack
+	assert_success
+	assert_equal "$output" "$(printf '%s\n' "Sending test payload to slack..." "✓ Received 200 OK")"
+	assert_stderr
+	ndjson_check 'len(ev) == 1 and ev[0]["path"] == "/slack"
+		and json.loads(ev[0]["body"])["text"] == "FATAL: sorry, too many clients already"' "$RECV_LOG"
+	assert_file "$CONF" "${HEAD[@]}" "${SLACK[@]}" "${PD[@]}" "${METRICS[@]}"
+
 	# The filters read what pg-webhook wrote.
 	run --separate-stderr pg-match --config --dry-run /dev/null
 	assert_success
@@ -127,28 +137,33 @@ PD_WARNING="pg-webhook: warning: webhook 'pagerduty' has no routing key: PagerDu
 }
 
 @test "the transcript piped in: the commands run without prompts, with 'webhook' and continued lines" {
-	run --separate-stderr pg-webhook <<-'EOF'
-		webhook add slack https://hooks.slack.com/services/XXX
+	receiver_start
+	run --separate-stderr pg-webhook <<-EOF
+		webhook add slack $RECV/slack --format slack
 		webhook slack on FATAL PANIC
-		webhook add pagerduty https://events.pagerduty.com/v2/enqueue \
+		webhook add pagerduty https://events.pagerduty.com/v2/enqueue \\
 		    --header "Authorization: Token token=XXX"
 		webhook pagerduty on FATAL
 		webhook pagerduty on errors > 50/min
-		webhook add metrics http://metrics.internal/ingest \
+		webhook add metrics http://metrics.internal/ingest \\
 		    --format prometheus
 		webhook metrics on errors --continuous
+		webhook test slack
 	EOF
 	assert_success
 	assert_equal "$output" "$(printf '%s\n' "Webhook 'slack' will trigger on: FATAL, PANIC" \
 		"Webhook 'pagerduty' will trigger on: FATAL" \
 		"Webhook 'pagerduty' will trigger on: FATAL; errors > 50/min" \
-		"Webhook 'metrics' will trigger on: errors (continuous)")"
+		"Webhook 'metrics' will trigger on: errors (continuous)" \
+		"Sending test payload to slack..." \
+		"✓ Received 200 OK")"
 	assert_stderr "${PD_WARNING/pg-webhook:/pg-webhook: <stdin>:3:}"
-	assert_file "$CONF" "${HEAD[@]}" "" '[webhook "slack"]' "url = https://hooks.slack.com/services/XXX" \
+	assert_file "$CONF" "${HEAD[@]}" "" '[webhook "slack"]' "url = $RECV/slack" \
 		"format = slack" "on = FATAL PANIC" "" '[webhook "pagerduty"]' \
 		"url = https://events.pagerduty.com/v2/enqueue" "header = Authorization: Token token=XXX" \
 		"format = pagerduty" "on = FATAL" "on = errors > 50/min" "" '[webhook "metrics"]' \
 		"url = http://metrics.internal/ingest" "format = prometheus" "on = errors" "continuous = yes"
+	assert_equal "$(recv_count)" 1
 }
 
 @test "a script goes on after a failed command, names its line, and exits with the first failure" {
@@ -432,4 +447,116 @@ PD_WARNING="pg-webhook: warning: webhook 'pagerduty' has no routing key: PagerDu
 	assert_output --partial "pgtail> "
 	assert_output --partial "Webhook 'slack' will trigger on: FATAL, PANIC"
 	grep -qx 'on = FATAL PANIC' "$CONF"
+}
+
+# ---------------------------------------------------------------- test
+
+@test "test: each platform's own success answer, the body shaped by the webhook's format" {
+	receiver_start
+	pg-webhook add d "$RECV/api/webhooks/1/tok" --format discord
+	pg-webhook add pd "$RECV/status/202" --format pagerduty --routing-key R0UT1NGKEY
+	pg-webhook add hook "$RECV/ok" --header 'X-Source: pgtail'
+	run --separate-stderr pg-webhook test d
+	assert_success
+	assert_output "$(printf '%s\n' "Sending test payload to d..." "✓ Received 200 OK")"
+	run pg-webhook test pd
+	assert_output "$(printf '%s\n' "Sending test payload to pd..." "✓ Received 202 Accepted")"
+	run pg-webhook test hook
+	assert_success
+	ndjson_check 'len(ev) == 3 and ev[0]["path"] == "/api/v10/webhooks/1/tok?wait=true"
+		and json.loads(ev[0]["body"])["allowed_mentions"] == {"parse": []}
+		and json.loads(ev[1]["body"])["routing_key"] == "R0UT1NGKEY"
+		and json.loads(ev[1]["body"])["payload"]["summary"].startswith("PostgreSQL FATAL on pg16-main")
+		and ev[2]["headers"]["x-source"] == "pgtail"
+		and json.loads(ev[2]["body"])["event"]["sqlstate"] == "53300"
+		and json.loads(ev[2]["body"])["trigger"] == {"rule": "level:FATAL", "webhook": "hook"}' "$RECV_LOG"
+}
+
+@test "test: a rejection prints ✗, the reason and the answer's start, and exits 69" {
+	receiver_start
+	pg-webhook add slack "$RECV/status/404?body=no_service" --format slack
+	run --separate-stderr pg-webhook test slack
+	assert_equal "$status" 69
+	assert_equal "$output" "$(printf '%s\n' "Sending test payload to slack..." \
+		"✗ Received 404 Not Found (rejected: pg-send would not retry it)" \
+		"  Response: no_service" \
+		"  the endpoint does not know this url: it may have been revoked")"
+	# Slack's 200 without "ok" is no delivery.
+	pg-webhook add s2 "$RECV/ok" --format slack
+	run pg-webhook test s2
+	assert_equal "$status" 69
+	assert_line --index 1 --regexp "^✗ Received 200 OK: .*ok"
+}
+
+@test "test: a 400 from PagerDuty explains the routing key" {
+	receiver_start
+	pg-webhook add pd "$RECV/status/400?body=Invalid%20routing%20key" --format pagerduty --routing-key wrong
+	run --separate-stderr pg-webhook test pd
+	assert_equal "$status" 69
+	assert_equal "$output" "$(printf '%s\n' "Sending test payload to pd..." \
+		"✗ Received 400 Bad Request (rejected: pg-send would not retry it)" \
+		"  Response: Invalid routing key" \
+		"  PagerDuty's Events API v2 takes its routing key in the body, not in an Authorization header: check routing_key (pg-webhook pd set routing_key '\${PD_ROUTING_KEY}')")"
+	# Without a key, nothing is sent: the format needs one.
+	pg-webhook add pd2 "$RECV/ok" --format pagerduty 2>/dev/null
+	run --separate-stderr pg-webhook test pd2
+	assert_equal "$status" 78
+	assert_output ""
+	assert_stderr "pg-webhook: webhook 'pd2' has no routing key: PagerDuty's Events API v2 takes it in the body, not in an Authorization header; set it with pg-webhook pd2 set routing_key '\${PD_ROUTING_KEY}'"
+	assert_equal "$(recv_count "$RECV_ALL")" 1
+}
+
+@test "test: 5xx, 429 and no answer may work later: 75" {
+	receiver_start
+	pg-webhook add busy "$RECV/status/503"
+	run pg-webhook test busy
+	assert_equal "$status" 75
+	assert_line --index 1 "✗ Received 503 Service Unavailable (pg-send would retry it later)"
+	pg-webhook add down http://127.0.0.1:1/hook
+	run pg-webhook test down
+	assert_equal "$status" 75
+	assert_line --index 1 --regexp "^✗ No answer: .*\(pg-send would retry it later\)$"
+	pg-webhook add hang "$RECV/hang"
+	run pg-webhook test hang --timeout 0.5
+	assert_equal "$status" 75
+	assert_line --index 1 --regexp "^✗ No answer: .*timed out after 5[0-9][0-9] milliseconds"
+}
+
+@test "test: secrets stay out of what it prints, --verbose included" {
+	receiver_start
+	export HOOK_TOKEN=T0SECRET
+	pg-webhook add slack "$RECV/echo/403?\${HOOK_TOKEN}" --format slack --header 'Authorization: Bearer B3ARER' 
+	run pg-webhook test slack --verbose
+	assert_equal "$status" 69
+	refute_output --partial T0SECRET
+	refute_output --partial B3ARER
+	assert_line --index 1 "> POST $RECV/…"
+	assert_line --index 2 "> Content-Type: application/json"
+	assert_line --index 3 --regexp "^> Authorization: "
+	assert_line --regexp "^< 403 Forbidden in [0-9]+ ms$"
+	pg-webhook add pd "$RECV/status/202" --format pagerduty --routing-key R0UT1NGKEY
+	run pg-webhook test pd --verbose
+	assert_success
+	refute_output --partial R0UT1NGKEY
+	assert_line --partial '"routing_key":"…"'
+	assert_line --index 0 "Sending test payload to pd..."
+	assert_line --regexp "^< 202 Accepted in [0-9]+ ms$"
+	assert_line "✓ Received 202 Accepted"
+}
+
+@test "test --dry-run prints the exact body and sends nothing" {
+	receiver_start
+	pg-webhook add hook "$RECV/ok"
+	pg-webhook add metrics "$RECV/metrics" --format prometheus
+	run --separate-stderr pg-webhook test hook --dry-run
+	assert_success
+	ndjson_check 'len(ev) == 1 and E[0]["level"] == "FATAL" and E[0]["message"] == "sorry, too many clients already"
+		and E[0]["sqlstate"] == "53300" and ev[0]["instance"]["name"] == "pg16-main" and "fingerprint" in E[0]'
+	run pg-webhook test metrics -n
+	assert_success
+	assert_line --regexp '^pgtail_events_total\{instance="pg16-main \(.*\)",level="FATAL",sqlstate="53300",database="shop",webhook="metrics"\} 1$'
+	assert_equal "$(recv_count "$RECV_ALL")" 0
+	run --separate-stderr pg-webhook test nope
+	assert_equal "$status" 64
+	assert_stderr "pg-webhook: no webhook 'nope' in $CONF"
 }
