@@ -560,3 +560,80 @@ PD_WARNING="pg-webhook: warning: webhook 'pagerduty' has no routing key: PagerDu
 	assert_equal "$status" 64
 	assert_stderr "pg-webhook: no webhook 'nope' in $CONF"
 }
+
+# ---------------------------------------------------------------- the man page
+
+PAGE=$BATS_TEST_DIRNAME/../../man/pg-webhook.1
+
+@test "pg-webhook(1): the session of EXAMPLES, replayed as a script, prints what the page shows" {
+	receiver_start
+	export PD_ROUTING_KEY=R0UT1NG
+	# The page's session: its commands (continued lines joined) and its output.
+	python3 - "$PAGE" <<-'EOF' >page.txt
+		import sys
+		text = open(sys.argv[1]).read()
+		block = text.split(".Sh EXAMPLES", 1)[1].split(".Bd -literal -offset indent\n", 1)[1].split(".Ed", 1)[0]
+		print(block.replace("\\e", "\\").replace("\\[u2713]", "\u2713"), end="")
+	EOF
+	grep -v '^pgtail> \|^    --' page.txt >want.txt
+	# The commands: the prompt's lines and their continuations; Slack is the receiver.
+	grep '^pgtail> \|^    --' page.txt | sed 's/^pgtail> //' |
+		sed "s|https://hooks.slack.com/services/XXX|$RECV/slack --format slack|" >script.txt
+	run --separate-stderr pg-webhook <script.txt
+	assert_success
+	assert_stderr
+	assert_equal "$output" "$(cat want.txt)"
+	grep -qx 'routing_key = ${PD_ROUTING_KEY}' "$CONF"
+}
+
+@test "pg-webhook(1): the shell examples" {
+	receiver_start
+	export SLACK_HOOK=T0/B0/x
+	# example: pg-webhook add slack 'https://hooks.slack.com/services/${SLACK_HOOK}'
+	pg-webhook add slack 'https://hooks.slack.com/services/${SLACK_HOOK}'
+	grep -qx 'url = https://hooks.slack.com/services/${SLACK_HOOK}' "$CONF"
+	# example: pg-webhook slack on FATAL PANIC
+	run pg-webhook slack on FATAL PANIC
+	assert_output "Webhook 'slack' will trigger on: FATAL, PANIC"
+	# example: pg-webhook slack on '/connection limit/i'
+	run pg-webhook slack on '/connection limit/i'
+	assert_output "Webhook 'slack' will trigger on: FATAL, PANIC; /connection limit/i"
+	# example: pg-webhook slack off '/connection limit/i'
+	run pg-webhook slack off '/connection limit/i'
+	assert_output "Webhook 'slack' will trigger on: FATAL, PANIC"
+	# example: pg-webhook list
+	run pg-webhook list
+	assert_line --index 1 --regexp '^slack +slack +on +0 +0 +- +https://hooks.slack.com/… +FATAL, PANIC$'
+	# example: pg-webhook add metrics http://127.0.0.1:9091/ --format prometheus
+	pg-webhook add metrics http://127.0.0.1:9091/ --format prometheus
+	# example: pg-webhook metrics on errors --continuous
+	run pg-webhook metrics on errors --continuous
+	assert_output "Webhook 'metrics' will trigger on: errors (continuous)"
+	# example: pg-webhook test pagerduty --dry-run | jq .payload.summary
+	pg-webhook add pagerduty https://events.pagerduty.com/v2/enqueue --routing-key R0UT1NG
+	run bash -c "pg-webhook test pagerduty --dry-run | jq .payload.summary"
+	assert_output --regexp '^"PostgreSQL FATAL on pg16-main \(.*\): sorry, too many clients already"$'
+	# The quoting examples of DESCRIPTION.
+	# example: pg-webhook pd on 'errors > 50/min'
+	# example: pg-webhook pd on errors '>' 50/min
+	pg-webhook add pd https://events.pagerduty.com/v2/enqueue --routing-key R0UT1NG
+	run pg-webhook pd on 'errors > 50/min'
+	assert_output "Webhook 'pd' will trigger on: errors > 50/min"
+	run pg-webhook pd on errors '>' 50/min
+	assert_output "Webhook 'pd' will trigger on: errors > 50/min"
+}
+
+@test "pg-webhook(1): every .Dl example has its test, and the page is mandoc -Tlint clean" {
+	run python3 - "$PAGE" "$BATS_TEST_FILENAME" <<-'EOF'
+		import sys
+		text, tests = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+		missing = [l[4:] for l in text.splitlines() if l.startswith(".Dl pg-webhook")
+		           and "# example: " + l[4:] not in tests]
+		print("\n".join(missing))
+		sys.exit(1 if missing else 0)
+	EOF
+	assert_success
+	command -v mandoc >/dev/null || skip "no mandoc"
+	run mandoc -Tlint -W warning "$PAGE"
+	assert_success
+}
