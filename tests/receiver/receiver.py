@@ -10,11 +10,12 @@ hanging answer never delays another. Every request it answers 2xx goes to
 answer (for timing and counting the failures):
 
     {"time":1705314225.123,"method":"POST","path":"/ok?x=1","status":200,
-     "headers":{"content-type":"application/json",…},"body":"…","conn":3}
+     "headers":{"content-type":"application/json",…},"body":"…","conn":3,"took":0.0002}
 
 `headers` has lowercase names (repeated ones joined by ", "), `body` is the
 request body as text (invalid UTF-8 as U+FFFD), `conn` numbers the
-connection (so a test sees keep-alive), `proxy` is true when the request
+connection (so a test sees keep-alive), `took` is the seconds from reading
+the request to answering it, `proxy` is true when the request
 line held an absolute URL (the receiver was used as an HTTP proxy).
 
 What it answers depends on the path (the query tunes it):
@@ -109,6 +110,7 @@ class Handler(BaseHTTPRequestHandler):
     # ---- answers
 
     def serve(self):
+        self.t0 = time.time()
         length = int(self.headers.get("Content-Length") or 0)
         self.body = self.rfile.read(length) if length else b""
         target = self.path
@@ -242,7 +244,8 @@ class Handler(BaseHTTPRequestHandler):
             k = k.lower()
             headers[k] = headers[k] + ", " + v if k in headers else v
         line = {"time": round(time.time(), 6), "method": self.command, "path": self.path, "status": status,
-                "headers": headers, "body": self.body.decode("utf-8", "replace"), "conn": self.conn}
+                "headers": headers, "body": self.body.decode("utf-8", "replace"), "conn": self.conn,
+                "took": round(time.time() - self.t0, 4)}
         if self.proxied:
             line["proxy"] = True
         text = json.dumps(line, ensure_ascii=False) + "\n"
