@@ -25,7 +25,7 @@ What it answers depends on the path (the query tunes it):
     /teams-legacy           200, body `1`
     /hec                    200, {"text":"Success","code":0}
     /api/…/webhooks/…       Discord: 200 and the message as JSON with
-                            ?wait=true, else 204
+    /discord                ?wait=true, else 204
     /status/NNN             NNN, body `status NNN` (or ?body=TEXT);
                             ?retry_after=V adds `Retry-After: V`
     /echo/NNN               NNN, the body repeats the request's URL, headers
@@ -136,9 +136,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, b"1")
         if r == "/hec":
             return self.answer(200, b'{"text":"Success","code":0}', "application/json")
-        if r.startswith("/api/") and "/webhooks/" in r:
+        if r.startswith("/api/") and "/webhooks/" in r or r == "/discord" or r.startswith("/discord/"):
             if self.query.get("wait") == "true":
-                msg = {"id": "1", "type": 0, "webhook_id": r.split("/webhooks/")[1].split("/")[0]}
+                msg = {"id": "1", "type": 0, "webhook_id": r.split("/webhooks/")[-1].split("/")[0]}
                 try:
                     msg.update(json.loads(self.body))
                 except ValueError:
