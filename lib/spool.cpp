@@ -84,12 +84,16 @@ bool write_all(int fd, std::string_view data) {
   return true;
 }
 
-/// Writes `data` to `name` in `dir_fd` with mode 0600 (O_EXCL: never over
-/// another file). False with errno set.
-bool write_file(int dir_fd, const std::string& name, std::string_view data) {
-  int fd = openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+/// Writes `data` to `name` in `dir_fd` with mode 0600: a new file (O_EXCL:
+/// never over another one), or with `reuse` an existing one, overwritten
+/// and then cut to size (not emptied first: freeing its blocks would make
+/// the file system discard them, and ext4 writes back a file truncated to
+/// zero when it is closed). False with errno set.
+bool write_file(int dir_fd, const std::string& name, std::string_view data, bool reuse = false) {
+  int flags = reuse ? O_WRONLY | O_CLOEXEC : O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
+  int fd = openat(dir_fd, name.c_str(), flags, 0600);
   if (fd < 0) return false;
-  bool ok = write_all(fd, data);
+  bool ok = write_all(fd, data) && (!reuse || ftruncate(fd, static_cast<off_t>(data.size())) == 0);
   int saved = errno;
   if (close(fd) != 0 && ok) return false;
   if (!ok) {
@@ -246,6 +250,7 @@ bool WebhookSpool::open(std::string* err) {
   names.insert(names.end(), dead.begin(), dead.end());
   for (const std::string& n : names) {
     uint64_t seq;
+    if (n.rfind(".free.", 0) == 0 && free_.size() < kFreeFiles) free_.push_back(n);
     // the number of a temp file (.NNN.PID.tmp) is taken too
     if (parse_seq(n.c_str(), &seq) || (n.size() > kSeqDigits && parse_seq(n.substr(n[0] == '.', kSeqDigits).c_str(), &seq)))
       next_seq_ = std::max(next_seq_, seq + 1);
@@ -308,12 +313,28 @@ bool WebhookSpool::stage(std::string_view line, std::string* err) {
   std::string temp = "." + seq_name(seq) + "." + std::to_string(getpid()) + ".tmp";
   std::string data(line);
   data += '\n';
-  if (!write_file(dir_fd_, temp, data)) {
+  if (!write_temp(temp, data)) {
     *err = "cannot write spool " + dir_ + ": " + errno_text();
     return false;
   }
   staged_.push_back({seq, std::move(temp)});
   return true;
+}
+
+bool WebhookSpool::write_temp(const std::string& temp, std::string_view data) {
+  std::string reuse;
+  {
+    std::lock_guard<std::mutex> g(free_mu_);
+    if (!free_.empty()) {
+      reuse = std::move(free_.back());
+      free_.pop_back();
+    }
+  }
+  if (!reuse.empty() && renameat(dir_fd_, reuse.c_str(), dir_fd_, temp.c_str()) == 0) {
+    if (write_file(dir_fd_, temp, data, true)) return true;
+    unlinkat(dir_fd_, temp.c_str(), 0);
+  }
+  return write_file(dir_fd_, temp, data);
 }
 
 bool WebhookSpool::place(const std::string& from, uint64_t* seq, std::string* err) {
@@ -370,7 +391,20 @@ WebhookSpool::Read WebhookSpool::read(uint64_t seq, std::string* data, int64_t* 
   return Read::kOk;
 }
 
-void WebhookSpool::remove(uint64_t seq) { unlinkat(dir_fd_, seq_name(seq).c_str(), 0); }
+void WebhookSpool::remove(uint64_t seq) {
+  std::string name = seq_name(seq), spare = ".free." + name;
+  bool keep;
+  {
+    std::lock_guard<std::mutex> g(free_mu_);
+    keep = free_.size() < kFreeFiles;
+  }
+  if (keep && renameat(dir_fd_, name.c_str(), dir_fd_, spare.c_str()) == 0) {
+    std::lock_guard<std::mutex> g(free_mu_);
+    free_.push_back(std::move(spare));
+    return;
+  }
+  unlinkat(dir_fd_, name.c_str(), 0);
+}
 
 bool WebhookSpool::bury(uint64_t seq, const std::string& reason, std::string* err) {
   std::string name = seq_name(seq), why = "dead/" + name + ".reason";

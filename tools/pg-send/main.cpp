@@ -345,6 +345,7 @@ void handle_signals() {
   sa.sa_handler = on_usr1;
   sigaction(SIGUSR1, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN);  // a file size limit is a failed write, reported like a full disk
 }
 
 /// Runs the sender over the input (or, with --flush, over the spool alone).
