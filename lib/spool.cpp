@@ -30,13 +30,12 @@ constexpr size_t kMaxFile = 64 << 20;  ///< larger than any delivery pg-send rea
 std::string errno_text() { return std::strerror(errno); }
 
 /// "0000000000000042" -> 42; false for any other name.
-bool parse_seq(const char* name, uint64_t* seq) {
-  size_t n = std::strlen(name);
-  if (n != kSeqDigits) return false;
+bool parse_seq(std::string_view name, uint64_t* seq) {
+  if (name.size() != kSeqDigits) return false;
   uint64_t v = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (name[i] < '0' || name[i] > '9') return false;
-    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
+  for (char c : name) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
   }
   *seq = v;
   return true;
@@ -48,28 +47,35 @@ std::string seq_name(uint64_t seq) {
   return buf;
 }
 
-/// The names in directory `fd` (".", ".." left out).
-std::vector<std::string> list_dir(int dir_fd, const char* sub) {
-  std::vector<std::string> out;
+/// Calls fn(name) for each name in directory `sub` of `dir_fd` ("." and
+/// ".." left out), without keeping them: a spool may hold a million.
+template <class F>
+void each_name(int dir_fd, const char* sub, F fn) {
   int fd = openat(dir_fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return out;
+  if (fd < 0) return;
   DIR* d = fdopendir(fd);
   if (!d) {
     close(fd);
-    return out;
+    return;
   }
   while (struct dirent* e = readdir(d))
-    if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) out.emplace_back(e->d_name);
+    if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) fn(std::string_view(e->d_name));
   closedir(d);
+}
+
+std::vector<std::string> list_dir(int dir_fd, const char* sub) {
+  std::vector<std::string> out;
+  each_name(dir_fd, sub, [&](std::string_view n) { out.emplace_back(n); });
   return out;
 }
 
-/// The sequence numbers among `names`, ascending.
-std::vector<uint64_t> seqs_of(const std::vector<std::string>& names) {
+/// The sequence numbers of the deliveries in `sub`, ascending.
+std::vector<uint64_t> seqs_in(int dir_fd, const char* sub) {
   std::vector<uint64_t> out;
   uint64_t seq;
-  for (const std::string& n : names)
-    if (parse_seq(n.c_str(), &seq)) out.push_back(seq);
+  each_name(dir_fd, sub, [&](std::string_view n) {
+    if (parse_seq(n, &seq)) out.push_back(seq);
+  });
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -215,9 +221,9 @@ SpoolSummary summarize_spool(const std::string& root, const std::string& name) {
   SpoolSummary s;
   s.name = name;
   std::string dir = root + "/" + name;
-  std::vector<uint64_t> queued = seqs_of(list_dir(AT_FDCWD, dir.c_str()));
+  std::vector<uint64_t> queued = seqs_in(AT_FDCWD, dir.c_str());
   s.queued = queued.size();
-  s.dead = seqs_of(list_dir(AT_FDCWD, (dir + "/dead").c_str())).size();
+  s.dead = seqs_in(AT_FDCWD, (dir + "/dead").c_str()).size();
   struct stat st;
   if (!queued.empty() && stat((dir + "/" + seq_name(queued.front())).c_str(), &st) == 0)
     s.oldest_s = static_cast<int64_t>(st.st_mtime);
@@ -246,15 +252,15 @@ bool WebhookSpool::open(std::string* err) {
     *err = "cannot open spool " + dir_ + ": " + errno_text();
     return false;
   }
-  std::vector<std::string> names = list_dir(dir_fd_, "."), dead = list_dir(dir_fd_, "dead");
-  names.insert(names.end(), dead.begin(), dead.end());
-  for (const std::string& n : names) {
+  auto take = [this](std::string_view n) {
     uint64_t seq;
-    if (n.rfind(".free.", 0) == 0 && free_.size() < kFreeFiles) free_.push_back(n);
-    // the number of a temp file (.NNN.PID.tmp) is taken too
-    if (parse_seq(n.c_str(), &seq) || (n.size() > kSeqDigits && parse_seq(n.substr(n[0] == '.', kSeqDigits).c_str(), &seq)))
+    if (n.rfind(".free.", 0) == 0 && free_.size() < kFreeFiles) free_.emplace_back(n);
+    // the numbers of temp files (.NNN.PID.tmp) and of dead ones (NNN.reason) are taken too
+    if (parse_seq(n, &seq) || (n.size() > kSeqDigits && parse_seq(n.substr(n[0] == '.', kSeqDigits), &seq)))
       next_seq_ = std::max(next_seq_, seq + 1);
-  }
+  };
+  each_name(dir_fd_, ".", take);
+  each_name(dir_fd_, "dead", take);
   return true;
 }
 
@@ -278,15 +284,17 @@ bool WebhookSpool::lock(pid_t* holder) {
 
 size_t WebhookSpool::recover() {
   std::vector<std::pair<uint64_t, std::string>> temps;
-  for (const std::string& n : list_dir(dir_fd_, ".")) {
+  each_name(dir_fd_, ".", [&](std::string_view name) {
+    if (name.size() < 5 || name.substr(name.size() - 4) != ".tmp") return;
+    std::string n(name);
     unsigned long long seq;
     long pid;
     int used = 0;
     if (std::sscanf(n.c_str(), ".%llu.%ld.tmp%n", &seq, &pid, &used) != 2 || static_cast<size_t>(used) != n.size())
-      continue;
-    if (pid == getpid() || kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // still writing
+      return;
+    if (pid == getpid() || kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) return;  // still writing
     temps.emplace_back(seq, n);
-  }
+  });
   std::sort(temps.begin(), temps.end());
   size_t kept = 0;
   for (auto& [seq, temp] : temps) {
@@ -376,7 +384,7 @@ void WebhookSpool::unstage() {
   staged_.clear();
 }
 
-std::vector<uint64_t> WebhookSpool::scan() const { return seqs_of(list_dir(dir_fd_, ".")); }
+std::vector<uint64_t> WebhookSpool::scan() const { return seqs_in(dir_fd_, "."); }
 
 WebhookSpool::Read WebhookSpool::read(uint64_t seq, std::string* data, int64_t* mtime_ms, std::string* err) const {
   data->clear();
@@ -419,7 +427,7 @@ bool WebhookSpool::bury(uint64_t seq, const std::string& reason, std::string* er
 
 size_t WebhookSpool::requeue_dead(std::string* err) {
   size_t n = 0;
-  for (uint64_t seq : seqs_of(list_dir(dir_fd_, "dead"))) {
+  for (uint64_t seq : seqs_in(dir_fd_, "dead")) {
     std::string from = "dead/" + seq_name(seq), temp = "." + seq_name(next_seq_) + "." + std::to_string(getpid()) + ".tmp";
     uint64_t placed = next_seq_++;
     // timed now, so that --max-age counts from the requeue
