@@ -266,6 +266,7 @@ struct Sender::Impl {
   mutable std::mutex mu;  ///< everything below
   std::condition_variable room;
   std::vector<std::pair<Webhook*, Span>> inbox;
+  std::vector<std::pair<Webhook*, WebhookTarget>> updates;  ///< from update(), for the sending thread
   size_t memory = 0;
   std::atomic<bool> stopping{false}, hard{false}, aborted{false}, ended{false};
   int64_t drain_ms = 0, stop_at = 0, last_success = 0;
@@ -392,6 +393,8 @@ struct Sender::Impl {
     std::vector<std::pair<Webhook*, Span>> got;
     {
       std::lock_guard<std::mutex> g(mu);
+      for (auto& [w, t] : updates) apply(*w, std::move(t));
+      updates.clear();
       got.swap(inbox);
       for (auto& [w, s] : got) {
         if (!w->locked && !s.line) {
@@ -403,6 +406,15 @@ struct Sender::Impl {
     }
     for (auto& [w, s] : got)
       if (w->locked || s.line) w->queue.push_back(std::move(s));
+  }
+
+  /// New settings for `w`; what is in flight ends with the old ones.
+  void apply(Webhook& w, WebhookTarget t) {
+    w.t = std::move(t);
+    w.platform = resolve_platform("", w.t.endpoint.platform, w.t.endpoint.url);
+    PerPeriod rate = w.t.rate.value_or(default_pacing(w.platform));
+    if (rate.count != w.bucket.rate.count || rate.period_ms != w.bucket.rate.period_ms)
+      w.bucket = Bucket{rate, static_cast<double>(rate.count), monotonic_ms()};
   }
 
   /// Starts what may start for `w`: in order, within --parallel, the
@@ -798,11 +810,8 @@ Sender::~Sender() {
 void Sender::add(const WebhookTarget& t, std::string* notice) {
   notice->clear();
   auto w = std::make_unique<Impl::Webhook>();
-  w->t = t;
-  w->platform = resolve_platform("", t.endpoint.platform, t.endpoint.url);
-  w->bucket.rate = t.rate.value_or(default_pacing(w->platform));
-  w->bucket.tokens = static_cast<double>(w->bucket.rate.count);
-  w->bucket.at_ms = monotonic_ms();
+  w->bucket.rate.count = -1;  // apply() fills it
+  impl_->apply(*w, t);
   std::string err;
   w->spool = std::make_unique<WebhookSpool>(impl_->o.spool_root, t.name);
   if (!w->spool->open(&err)) {
@@ -821,6 +830,15 @@ void Sender::add(const WebhookTarget& t, std::string* notice) {
   }
   impl_->by_name[t.name] = w.get();
   impl_->webhooks.push_back(std::move(w));
+}
+
+bool Sender::update(const WebhookTarget& t) {
+  auto it = impl_->by_name.find(t.name);
+  if (it == impl_->by_name.end()) return false;
+  std::lock_guard<std::mutex> g(impl_->mu);
+  impl_->updates.emplace_back(it->second, t);
+  curl_multi_wakeup(impl_->multi);
+  return true;
 }
 
 std::vector<std::pair<std::string, pid_t>> Sender::held() const {

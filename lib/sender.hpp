@@ -99,6 +99,10 @@ class Sender {
   /// A spool that cannot be opened is reported in *notice too: its
   /// deliveries then wait in memory.
   void add(const WebhookTarget& t, std::string* notice);
+  /// Replaces the URL, headers, rate and timeout of the webhook called
+  /// t.name (a config re-read on SIGHUP); the sending thread takes them
+  /// before its next request. False when it serves no such webhook.
+  bool update(const WebhookTarget& t);
   /// The webhooks another process holds (pid), for --flush to name.
   std::vector<std::pair<std::string, pid_t>> held() const;
   /// Starts the sending thread.

@@ -39,9 +39,10 @@ struct Options {
   std::optional<PerPeriod> pacing;
 };
 
-volatile sig_atomic_t g_stop = 0, g_usr1 = 0;
+volatile sig_atomic_t g_stop = 0, g_usr1 = 0, g_reload = 0;
 void on_stop(int) { g_stop = g_stop + 1; }
 void on_usr1(int) { g_usr1 = 1; }
+void on_hup(int) { g_reload = 1; }
 
 int parse_flags(int argc, char** argv, Options* o) {
   CLI::App app{"Sends deliveries (from pg-format) over HTTP, through a crash-safe spool, with retries.", "pg-send"};
@@ -263,6 +264,30 @@ int flush_targets(const Options& o, const std::string& root, std::vector<Webhook
   return -1;
 }
 
+int targets_from_config(const Options& o, std::vector<WebhookTarget>* out, std::string* spool);
+
+/// What the signals ask for, between two lines: statistics (SIGUSR1), the
+/// config read again (SIGHUP, with --config; a bad one is reported and the
+/// one in use kept).
+void on_signals(const Options& o, Sender& sender) {
+  if (g_usr1) {
+    g_usr1 = 0;
+    message(sender.summary());
+  }
+  if (!g_reload) return;
+  g_reload = 0;
+  if (!o.use_config) return;
+  std::vector<WebhookTarget> fresh;
+  std::string spool;
+  if (targets_from_config(o, &fresh, &spool) >= 0) {
+    message("config not reloaded: keeping the webhooks in use");
+    return;
+  }
+  for (const WebhookTarget& t : fresh)
+    if (!sender.update(t)) message("webhook '" + t.name + "' is new in the config: restart pg-send to send to it");
+  message("config reloaded from " + config_path(o.config));
+}
+
 /// One input line: checked, wrapped with --raw, and spooled for its webhook.
 bool take_line(const Options& o, Sender& sender, const std::map<std::string, bool>& targets, std::string_view line,
                std::string* err) {
@@ -303,10 +328,7 @@ int read_input(const Options& o, const std::string& path, Sender& sender, const 
   uint64_t lineno = 0;
   size_t batch = 0;
   for (;;) {
-    if (g_usr1) {
-      g_usr1 = 0;
-      message(sender.summary());
-    }
+    on_signals(o, sender);
     if (g_stop) return -1;
     while (!sender.has_room() && !g_stop) sender.wait_for_room(kPollMs);
     LineReader::Status st = reader->next(&line, &cut, 0, &err);
@@ -344,6 +366,8 @@ void handle_signals() {
   sigaction(SIGINT, &sa, nullptr);
   sa.sa_handler = on_usr1;
   sigaction(SIGUSR1, &sa, nullptr);
+  sa.sa_handler = on_hup;
+  sigaction(SIGHUP, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
   signal(SIGXFSZ, SIG_IGN);  // a file size limit is a failed write, reported like a full disk
 }
@@ -371,10 +395,7 @@ int run(const Options& o, const std::vector<WebhookTarget>& targets) {
   sender.finish(o.drain_ms, g_stop > 0);
   while (!sender.wait(kPollMs)) {
     if (g_stop > 1) sender.abort();  // asked twice: now
-    if (g_usr1) {
-      g_usr1 = 0;
-      message(sender.summary());
-    }
+    on_signals(o, sender);
   }
   message(sender.summary());
   if (status >= 0) return status;
