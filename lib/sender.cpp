@@ -274,7 +274,7 @@ struct Sender::Impl {
   uint64_t latency_count = 0;
   double latency_sum_s = 0;
   std::string spool_error;  ///< the spool write failure being reported
-  uint64_t flush_total = 0, flush_done = 0;
+  uint64_t flush_total = 0, flush_done = 0, lost = 0;
   int64_t next_housekeeping = 0, next_lock_try = 0, next_rescan = 0, next_stats = 0, next_progress = 0;
   bool progress_shown = false;
 
@@ -713,7 +713,7 @@ struct Sender::Impl {
   /// At the end: deliveries held in memory are spooled if the spool takes
   /// them now; those it does not are reported lost.
   void keep_memory_items() {
-    uint64_t lost = 0;
+    uint64_t gone = 0;
     for (auto& w : webhooks) {
       std::vector<std::shared_ptr<std::string>> lines;
       for (auto& [order, item] : w->retrying)
@@ -728,10 +728,12 @@ struct Sender::Impl {
       ok = ok && w->spool->commit(&seqs, &err);
       if (!ok) {
         if (w->spool) w->spool->unstage();
-        lost += lines.size() - seqs.size();
+        gone += lines.size() - seqs.size();
       }
     }
-    if (lost) message(std::to_string(lost) + " deliveries could not be spooled and are lost: " + spool_error);
+    if (gone) message(std::to_string(gone) + " deliveries could not be spooled and are lost: " + spool_error);
+    std::lock_guard<std::mutex> g(mu);
+    lost = gone;
   }
 
   void progress(int64_t now, bool last) {
@@ -817,6 +819,7 @@ void Sender::add(const WebhookTarget& t, std::string* notice) {
   if (!w->spool->open(&err)) {
     *notice = err + "; deliveries wait in memory (at most " + std::to_string(impl_->o.memory_queue) + ")";
     w->open_error = err;
+    impl_->spool_error = err;  // reported here, not again at the first delivery
     w->spool.reset();
     w->locked = true;  // nothing on disk to share: send from memory
   } else if (w->spool->lock(&w->holder)) {
@@ -905,6 +908,11 @@ uint64_t Sender::left() const {
   return n;
 }
 
+uint64_t Sender::lost() const {
+  std::lock_guard<std::mutex> g(impl_->mu);
+  return impl_->lost;
+}
+
 uint64_t Sender::rejected() const {
   std::lock_guard<std::mutex> g(impl_->mu);
   uint64_t n = 0;
@@ -929,7 +937,8 @@ std::string Sender::summary() const {
                     std::to_string(t.retried) + " retried, " + std::to_string(t.rejected) + " rejected, " +
                     std::to_string(t.expired) + " expired, ";
   if (t.corrupt) out += std::to_string(t.corrupt) + " corrupt, ";
-  out += std::to_string(left_n) + " left in the spool";
+  if (impl_->lost) out += std::to_string(impl_->lost) + " lost, ";
+  out += std::to_string(left_n - std::min(left_n, impl_->lost)) + " left in the spool";
   if (impl_->latency_count)
     out += "; latency p50 " + std::to_string(impl_->quantile(0.5)) + " ms, p99 " +
            std::to_string(impl_->quantile(0.99)) + " ms";

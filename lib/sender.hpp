@@ -132,6 +132,9 @@ class Sender {
 
   /// After finish(): deliveries left undelivered (in the spool or memory).
   uint64_t left() const;
+  /// After finish(): deliveries that were held in memory (the spool could
+  /// not be written) and could not be spooled at the end either: lost.
+  uint64_t lost() const;
   /// After finish(): deliveries rejected or expired during the run.
   uint64_t rejected() const;
   /// The counts and latencies as one line for people:

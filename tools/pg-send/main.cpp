@@ -399,6 +399,7 @@ int run(const Options& o, const std::vector<WebhookTarget>& targets) {
   }
   message(sender.summary());
   if (status >= 0) return status;
+  if (sender.lost()) return kExitCantCreat;
   if (sender.left()) return kExitTempFail;
   if (sender.rejected()) return kExitUnavailable;
   return good == 0 && bad > 0 ? kExitDataErr : kExitOk;
