@@ -22,6 +22,7 @@
 #include "formats.hpp"
 #include "rule.hpp"
 #include "suggest.hpp"
+#include "pipeline_run.hpp"
 #include "url_format.hpp"
 #include "webhook_test.hpp"
 
@@ -45,12 +46,10 @@ std::string without_place(const std::string& path, const std::string& err) {
   return colon == std::string::npos ? err : err.substr(colon + 2);
 }
 
-std::string pidfile(const std::string& spool) { return spool + "/run.pid"; }
-
 /// Tells a running `pg-webhook run` that the file changed (its stages read
 /// it again on SIGHUP). Only a process that is pg-webhook is signalled.
 void notify_pipeline(const CommandContext& ctx, const Config& config) {
-  std::ifstream f(pidfile(spool_dir(ctx.spool_flag, config)));
+  std::ifstream f(run_pidfile(spool_dir(ctx.spool_flag, config)));
   long pid = 0;
   if (!(f >> pid) || pid <= 1) return;
   std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
@@ -601,6 +600,37 @@ int cmd_test(const CommandContext& ctx, const std::vector<std::string>& args) {
   return test_webhook(*w, o);
 }
 
+// ---- run ------------------------------------------------------------------
+
+int cmd_run(const CommandContext& ctx, const std::vector<std::string>& args) {
+  CLI::App app{"Runs pg-parse | pg-match | pg-format | pg-send on the logs, following them as tail -F does.",
+               "pg-webhook run"};
+  RunOptions o;
+  double drain_s = 10;
+  app.add_option("LOGFILE", o.logs, "log files, or data directories (their current_logfiles); default: $PGDATA");
+  app.add_option("--drain-timeout", drain_s, "seconds pg-send goes on sending at the end (default 10)")
+      ->check(CLI::Range(0.0, 3600.0));
+  int rc = parse_command(ctx, app, args);
+  if (rc >= 0) return rc;
+  Config c;
+  int status;
+  if (!load_for_command(ctx.config_path, false, &c, &status)) return status;
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string exe = n > 0 ? std::string(self, static_cast<size_t>(n)) : "";
+  o.tools_dir = exe.empty() ? "." : exe.substr(0, exe.rfind('/'));
+  o.config_path = ctx.config_path;
+  o.spool = spool_dir(ctx.spool_flag, c);
+  o.drain_ms = static_cast<int64_t>(drain_s * 1000);
+  std::error_code ec;
+  std::filesystem::create_directories(o.spool, ec);
+  if (ec) {
+    message("cannot create " + o.spool + ": " + ec.message());
+    return kExitCantCreat;
+  }
+  return run_pipeline(o);
+}
+
 int dispatch_webhook(const CommandContext& ctx, const std::vector<std::string>& words) {
   const std::string& name = words[0];
   std::vector<std::string> rest(words.begin() + 2, words.end());
@@ -696,7 +726,7 @@ int run_command(const CommandContext& ctx, std::vector<std::string> words) {
       return kExitOk;
     }
     if (cmd == "test") return cmd_test(ctx, rest);
-    if (cmd == "run" && ctx.run) return ctx.run(ctx, rest);
+    if (cmd == "run") return cmd_run(ctx, rest);
   }
   if (verb) return dispatch_webhook(ctx, words);
   std::string err;

@@ -10,7 +10,6 @@
 ///
 /// Output for people on stdout ("Webhook 'slack' will trigger on: FATAL,
 /// PANIC"), messages on stderr, one exit status per command (STYLE.md).
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,9 +21,6 @@ struct CommandContext {
   std::string config_path;  ///< config_path(--config)
   std::string spool_flag;   ///< --spool, "" when not given
   bool at_prompt = false;   ///< usage errors point to `help`, not to --help
-  /// `run`, which lives with the tool (it starts the pipeline's
-  /// processes): the words after the command word.
-  std::function<int(const CommandContext&, const std::vector<std::string>&)> run;
 };
 
 /// Runs one command given as words (a leading "webhook" is dropped).

@@ -1,0 +1,217 @@
+#include "pipeline_run.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+#include "config.hpp"
+#include "diag.hpp"
+#include "exit_status.hpp"
+#include "log_follower.hpp"
+
+namespace pgtail {
+
+namespace {
+
+volatile sig_atomic_t g_stop = 0, g_reload = 0;
+void on_stop(int) { g_stop = g_stop + 1; }
+void on_reload(int) { g_reload = 1; }
+
+int64_t monotonic_ms() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct Stage {
+  std::string name;
+  std::vector<std::string> args;
+  pid_t pid = 0;
+  int status = -1;  ///< exit status once it ended
+};
+
+/// Starts `s` reading `in` and writing `out` (closed in the child otherwise),
+/// in a process group of its own: a Ctrl-C at the terminal reaches only
+/// pg-webhook, which stops the run in order.
+bool spawn(Stage& s, int in, int out, const std::vector<int>& close_fds) {
+  pid_t pid = fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    setpgid(0, 0);
+    signal(SIGPIPE, SIG_DFL);
+    dup2(in, 0);
+    dup2(out, 1);
+    for (int fd : close_fds) close(fd);
+    std::vector<char*> argv;
+    for (std::string& a : s.args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    std::fprintf(stderr, "pg-webhook: cannot run %s: %s\n", argv[0], std::strerror(errno));
+    _exit(kExitSoftware);
+  }
+  s.pid = pid;
+  return true;
+}
+
+bool write_all(int fd, const std::string& s) {
+  size_t done = 0;
+  while (done < s.size()) {
+    ssize_t n = write(fd, s.data() + done, s.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+/// Another run using this spool, or 0.
+pid_t running(const std::string& pidfile) {
+  std::ifstream f(pidfile);
+  long pid = 0;
+  if (!(f >> pid) || pid <= 1 || pid == getpid()) return 0;
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  return std::getline(comm, name) && name == "pg-webhook" ? static_cast<pid_t>(pid) : 0;
+}
+
+/// Reaps the stages that ended; the first unexpected end is reported.
+bool reap(std::vector<Stage>& stages, bool stopping) {
+  bool died = false;
+  for (Stage& s : stages) {
+    int st;
+    if (s.status >= 0 || waitpid(s.pid, &st, WNOHANG) != s.pid) continue;
+    s.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    if (!stopping) {
+      message(s.name + " ended (status " + std::to_string(s.status) + "): stopping the pipeline");
+      died = true;
+    }
+  }
+  return died;
+}
+
+}  // namespace
+
+std::string run_pidfile(const std::string& spool) { return spool + "/run.pid"; }
+
+int run_pipeline(const RunOptions& o) {
+  Config config;
+  std::string err;
+  if (!load_config(o.config_path, &config, &err)) {
+    message(err);
+    return kExitConfig;
+  }
+  std::vector<std::string> logs = o.logs;
+  if (logs.empty()) {
+    const char* pgdata = std::getenv("PGDATA");
+    if (!pgdata || !*pgdata) {
+      message("no log to follow: give LOGFILE (or a data directory), or set $PGDATA");
+      return kExitUsage;
+    }
+    logs.push_back(pgdata);
+  }
+  mkdir(o.spool.c_str(), 0700);
+  std::string pidfile = run_pidfile(o.spool);
+  if (pid_t other = running(pidfile)) {
+    message("another pg-webhook run (pid " + std::to_string(other) + ") uses " + o.spool);
+    return kExitCantCreat;
+  }
+  {
+    std::ofstream pf(pidfile, std::ios::trunc);
+    if (!(pf << getpid() << "\n")) {
+      message("cannot write " + pidfile + ": " + std::strerror(errno));
+      return kExitCantCreat;
+    }
+  }
+  LogFollower follower(logs, o.spool + "/run.offsets");
+  std::vector<std::string> notes;
+  follower.start(&notes);
+  for (const std::string& l : logs) message("following " + l);
+  for (const std::string& n : notes) message(n);
+
+  std::string cfg = "--config=" + o.config_path;
+  std::vector<Stage> stages = {
+      {"pg-parse", {o.tools_dir + "/pg-parse", "-q"}},
+      {"pg-match", {o.tools_dir + "/pg-match", cfg}},
+      {"pg-format", {o.tools_dir + "/pg-format", cfg}},
+      {"pg-send", {o.tools_dir + "/pg-send", cfg, "--spool", o.spool,
+                   "--drain-timeout", std::to_string(o.drain_ms) + "ms"}}};
+  struct sigaction sa = {};
+  sa.sa_handler = on_stop;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sa.sa_handler = on_reload;
+  sigaction(SIGHUP, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  // pipes[i] feeds stage i; the last stage writes to our stdout.
+  std::vector<int> fds;
+  int pipes[4][2];
+  for (auto& p : pipes) {
+    if (pipe2(p, O_CLOEXEC) != 0) {
+      message(std::string("cannot create a pipe: ") + std::strerror(errno));
+      unlink(pidfile.c_str());
+      return kExitSoftware;
+    }
+    fds.push_back(p[0]);
+    fds.push_back(p[1]);
+  }
+  for (size_t i = 0; i < stages.size(); ++i) {
+    int out = i + 1 < stages.size() ? pipes[i + 1][1] : 1;
+    if (!spawn(stages[i], pipes[i][0], out, fds)) {
+      message(std::string("cannot start ") + stages[i].name + ": " + std::strerror(errno));
+      return kExitSoftware;
+    }
+  }
+  for (size_t i = 0; i < stages.size(); ++i) {
+    close(pipes[i][0]);
+    if (i > 0) close(pipes[i][1]);
+  }
+  int feed = pipes[0][1];
+
+  bool died = false;
+  std::string chunk;
+  while (!g_stop && !died) {
+    if (g_reload) {
+      g_reload = 0;
+      for (Stage& s : stages)
+        if ((s.name == "pg-match" || s.name == "pg-format") && s.status < 0) kill(s.pid, SIGHUP);
+    }
+    chunk.clear();
+    notes.clear();
+    follower.poll(&chunk, 1 << 20, &notes);
+    for (const std::string& n : notes) message(n);
+    if (!chunk.empty() && !write_all(feed, chunk)) died = true;
+    died = reap(stages, false) || died;
+    if (chunk.empty() && !died) usleep(static_cast<useconds_t>(o.poll_ms * 1000));
+  }
+  // The stop: the input ends, each stage finishes its work in turn.
+  close(feed);
+  if (!follower.save(&err)) message(err);
+  int64_t deadline = monotonic_ms() + o.drain_ms + 5000;
+  bool signalled = false;
+  for (;;) {
+    reap(stages, true);
+    bool all = true;
+    for (Stage& s : stages) all = all && s.status >= 0;
+    if (all) break;
+    if (!signalled && (g_stop > 1 || died || monotonic_ms() > deadline)) {
+      for (Stage& s : stages)
+        if (s.status < 0) kill(s.pid, SIGTERM);
+      signalled = true;
+    }
+    usleep(20000);
+  }
+  unlink(pidfile.c_str());
+  if (died) return kExitSoftware;
+  return stages.back().status;
+}
+
+}  // namespace pgtail
