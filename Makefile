@@ -77,6 +77,7 @@ bench: deps all
 	BUILD=$(BUILD) bench/run
 	BUILD=$(BUILD) bench/match
 	BUILD=$(BUILD) bench/format
+	BUILD=$(BUILD) bench/send
 
 # The main job on bundled real data: a real server log through pg-parse and
 # pg-match with the sample config, then what last week's log would have sent.
