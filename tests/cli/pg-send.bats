@@ -777,6 +777,21 @@ EOF
 	done
 }
 
+@test "SIGTERM: a request in flight that ends within --drain-timeout is delivered, status 0" {
+	receiver_start
+	bg_send --url "$RECV/slow?ms=800" --drain-timeout 5s
+	deliv 1 >&7
+	local i
+	for ((i = 0; i < 100; i++)); do [[ $(queued) -ge 1 ]] && break; sleep 0.05; done
+	sleep 0.3  # spooled, then sent at once: the request is in flight (answered 0.8 s after it arrived)
+	kill -TERM "$SEND_PID"
+	wait_exit "$SEND_PID" 8
+	assert_equal "$STATUS" 0
+	[[ $ELAPSED -le 3 ]] || fail "took ${ELAPSED}s for one request of 0.8 s"
+	assert_equal "$(recv_count)" 1
+	assert_equal "$(queued)" 0
+}
+
 @test "end of input: what is in flight finishes, then the summary and status 0" {
 	receiver_start
 	run --separate-stderr pg-send --url "$RECV/slow?ms=300" <<<"$(delivs 1 3)"

@@ -115,7 +115,7 @@ def main():
     a = ap.parse_args()
     rnd = random.Random(a.seed)
     common = [a.pg_send, "--url", a.url, "--webhook", "crash", "--spool", a.spool,
-              "--timeout", f"{TIMEOUT_S}s", "--retry-base", "50ms", "--retry-max-delay", "0.5s"]
+              "--timeout", f"{TIMEOUT_S}s", "--retry-base", "10ms", "--retry-max-delay", "0.5s"]
     argv = common + ["--parallel", str(a.parallel), "--drain-timeout", "3s"]
     err = open("pg-send.err", "ab")
 
