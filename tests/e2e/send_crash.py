@@ -17,7 +17,8 @@ every number was received at least once; the duplicates are no more than
 requests in flight at a kill (K x P) plus answers the receiver gave later
 than pg-send's timeout; what a kill lost (numbers re-sent) fits in what
 pg-send had not parsed: the pipe and one read (2 x 64 KiB, plus one write of
-the feeder); the spool is empty at the end.
+the feeder); the spool is empty at the end, dead/ too (no kill left a
+corrupt file).
 """
 
 import argparse
@@ -163,6 +164,7 @@ def main():
     dups = len(nums) - len(got)
     allowed = a.kills * a.parallel + late
     left = spooled(a.spool)
+    dead = [n for n in glob.glob(os.path.join(a.spool, "crash", "dead", "*")) if not n.endswith(".reason")]
     line_len = len(line(a.count))
     max_lost = (2 * 65536 + CHUNK * line_len) // len(line(1)) + 1
     checks = [
@@ -173,6 +175,7 @@ def main():
         (f"lost at each kill (written, not parsed) {lost} <= {max_lost} (two 64 KiB buffers)",
          all(n <= max_lost for n in lost)),
         (f"spool empty at the end: {len(left)} left", not left),
+        (f"nothing in dead/ (a kill leaves no corrupt file): {len(dead)}", not dead),
     ]
     ok = True
     for what, good in checks:
