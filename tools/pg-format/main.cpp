@@ -304,6 +304,10 @@ bool shape(Run& r, rapidjson::Document& doc, std::string_view line, std::string*
   }
   // Iterative: a deeply nested line cannot overflow the stack here, and the
   // depth check keeps the recursive writing of bodies safe too.
+  // The document is reused line after line: its pool would keep every
+  // line's values, so it is emptied first (memory stays bounded).
+  doc.SetNull();
+  doc.GetAllocator().Clear();
   doc.Parse<rapidjson::kParseIterativeFlag>(line.data(), line.size());
   if (doc.HasParseError()) {
     std::string what = rapidjson::GetParseError_En(doc.GetParseError());
