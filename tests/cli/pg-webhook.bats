@@ -750,8 +750,7 @@ for line in open(sys.argv[1]):
 	assert_equal "$(received)" "still an alert"
 }
 
-@test "run: a rule added while it runs fires (known bug: pg-match's reload ignores it)" {
-	skip "known bug: after SIGHUP, pg-match (MatchEngine::reload) does not fire a rule added to a webhook"
+@test "run: a rule added while it runs fires" {
 	receiver_start
 	pg-webhook add hook "$RECV/ok"
 	pg-webhook hook on FATAL >/dev/null

@@ -221,6 +221,7 @@ int read_input(const std::string& path, const Options& o, MatchEngine& engine, O
       message(name + ":" + std::to_string(lineno) + ": line longer than " + std::to_string(kMaxLine) + " bytes, skipped");
       continue;
     }
+    maybe_reload(o, engine);  // a SIGHUP that came while waiting applies to this line already
     if (engine.line(line, wall_ms(), &err)) {
       ++n->events;
     } else {
