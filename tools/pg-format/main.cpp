@@ -11,10 +11,10 @@
 #include <memory>
 #include <sstream>
 
-#include <CLI/CLI.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include "cli.hpp"
 #include "config.hpp"
 #include "diag.hpp"
 #include "exit_status.hpp"
@@ -133,14 +133,8 @@ int parse_flags(int argc, char** argv, Options* o) {
   app.footer(
       "Exit status: 0 ok, 64 usage, 65 no valid event in the input, 66 a file missing, 74 I/O error, 78 bad config.\n"
       "See pg-format(1), pgtail-webhooks(5) and pgtail(7).");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);
-    return usage_error(e.what());
-  }
-  o->use_config = cfg->count() > 0;
-  if (o->config == "__default__") o->config.clear();
+  if (int rc = parse_cli(app, argc, argv); rc >= 0) return rc;
+  o->use_config = config_given(cfg, &o->config);
   if (!find_format(o->format)) return usage_error("unknown --format '" + o->format + "'" + did_you_mean(o->format, format_names()) + " (" + names + ")");
   if (!o->template_text.empty() && !o->template_file.empty())
     return usage_error("--template and --template-file exclude each other");

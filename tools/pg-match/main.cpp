@@ -6,8 +6,8 @@
 
 #include <cstdio>
 
-#include <CLI/CLI.hpp>
 
+#include "cli.hpp"
 #include "config.hpp"
 #include "diag.hpp"
 #include "exit_status.hpp"
@@ -61,14 +61,8 @@ int parse_flags(int argc, char** argv, Options* o) {
       "Exit status: 0 ok (also when nothing fired), 1 nothing fired (with -e), 64 usage or a bad rule,\n"
       "65 no valid event in the input, 66 a file missing, 74 I/O error, 78 bad config.\n"
       "See pg-match(1) for the rule language, pgtail-webhooks(5) and pgtail(7).");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);
-    return usage_error(e.what());
-  }
-  o->use_config = cfg->count() > 0;
-  if (o->config == "__default__") o->config.clear();
+  if (int rc = parse_cli(app, argc, argv); rc >= 0) return rc;
+  o->use_config = config_given(cfg, &o->config);
   if (!o->webhook.empty() && !o->use_config) return usage_error("--webhook needs --config");
   if (o->json && !o->summary) return usage_error("--json goes with --summary");
   if (o->use_config && (!o->rules.empty() || !o->levels.empty() || !o->sqlstates.empty() || !o->throttle.empty() ||

@@ -9,9 +9,9 @@
 #include <cstdio>
 #include <map>
 
-#include <CLI/CLI.hpp>
 #include <curl/curl.h>
 
+#include "cli.hpp"
 #include "config.hpp"
 #include "diag.hpp"
 #include "exit_status.hpp"
@@ -81,14 +81,8 @@ int parse_flags(int argc, char** argv, Options* o) {
   app.add_option("FILE", o->files, "files of deliveries (default or -: stdin)")->type_name("");
   app.footer("Exit status: 0 all delivered, 64 usage, 65 no valid delivery, 69 a delivery rejected, 73 cannot "
              "create the spool, 75 deliveries wait in the spool, 78 bad config.\nSee pg-send(1) and pgtail(7).");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);
-    return usage_error(e.what());
-  }
-  o->use_config = cfg->count() > 0;
-  if (o->config == "__default__") o->config.clear();
+  if (int rc = parse_cli(app, argc, argv); rc >= 0) return rc;
+  o->use_config = config_given(cfg, &o->config);
   if (o->flush + o->status + o->requeue > 1) return usage_error("--flush, --status and --requeue-dead exclude each other");
   if (o->use_config && !o->url.empty()) return usage_error("--url and --config exclude each other");
   if (o->raw && o->use_config && o->webhook.empty()) return usage_error("--raw with --config needs --webhook NAME");
