@@ -123,6 +123,8 @@ std::string_view url_authority(std::string_view url, size_t* end = nullptr) {
   return authority;
 }
 
+}  // namespace
+
 bool check_url(std::string_view url, std::string* err) {
   if (!starts_with_nocase(url, "http://") && !starts_with_nocase(url, "https://")) {
     std::string shown = redact_url(url);
@@ -145,6 +147,8 @@ bool check_url(std::string_view url, std::string* err) {
   }
   return true;
 }
+
+namespace {
 
 /// Checks "Name: value" and writes it as "Name: value" with one space. The
 /// value is never quoted in a message, and neither is a malformed name,
@@ -674,6 +678,20 @@ bool expand_env(std::string_view in, std::string* out, std::string* err, bool* u
   return false;
 }
 
+namespace {
+
+/// A path segment that names an API rather than holds a key: short, lower
+/// case letters without digits, or a version ("services", "enqueue", "v2").
+bool public_segment(std::string_view s) {
+  if (s.size() > 16) return false;
+  if (s.size() >= 2 && s[0] == 'v' && s.find_first_not_of("0123456789", 1) == std::string_view::npos) return true;
+  for (char c : s)
+    if (!std::islower(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  return true;
+}
+
+}  // namespace
+
 std::string redact_url(std::string_view url) {
   size_t colon = url.find("://");
   if (colon == std::string_view::npos || colon == 0) return "…";
@@ -682,9 +700,23 @@ std::string redact_url(std::string_view url) {
   size_t end;
   std::string_view authority = url_authority(url, &end);
   std::string out = std::string(url.substr(0, colon + 3)) + std::string(authority);
-  if (end != std::string_view::npos && url[end] == '/') return out + "/…";
-  if (end != std::string_view::npos || authority.empty()) return out + "…";
-  return out;
+  if (end == std::string_view::npos) return out;
+  std::string_view rest = url.substr(end, url.find('#', end) - end);
+  size_t query = rest.find('?');
+  std::string_view path = rest.substr(0, query);
+  for (size_t i = 0; i < path.size();) {  // path[i] == '/'
+    size_t next = std::min(path.find('/', i + 1), path.size());
+    std::string_view seg = path.substr(i + 1, next - i - 1);
+    if (!public_segment(seg)) {
+      out += '/';
+      for (size_t k = 0; k < 2 && k < seg.size() && std::isalnum(static_cast<unsigned char>(seg[k])); ++k) out += seg[k];
+      out += "…";
+      return next < rest.size() ? out + "/****" : out;
+    }
+    out.append(path.substr(i, next - i));
+    i = next;
+  }
+  return query == std::string_view::npos ? out : out + "?****";
 }
 
 }  // namespace pgtail

@@ -116,9 +116,14 @@ bool valid_webhook_name(std::string_view name, std::string* err);
 /// either way, an unresolved variable left out.
 bool expand_env(std::string_view in, std::string* out, std::string* err, bool* unset = nullptr);
 
-/// A url as it may be shown: scheme and host (and port), the rest replaced
-/// by "…" ("https://hooks.slack.com/…"); user and password dropped; "…"
-/// alone for text that is not a url. Webhook URLs are secrets.
+/// A url as it may be shown: scheme, host (and port) and the path up to its
+/// first segment that may be a key, of which two characters are kept, the
+/// rest "****" ("https://hooks.slack.com/services/T0…/****"); a query is
+/// "?****"; user and password dropped; "…" alone for text that is not a
+/// url. Webhook URLs are secrets.
 std::string redact_url(std::string_view url);
+/// Whether `url` is one the tools can send to (http:// or https://, a host,
+/// no spaces or control characters); *err says why not, the url redacted.
+bool check_url(std::string_view url, std::string* err);
 
 }  // namespace pgtail

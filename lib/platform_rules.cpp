@@ -1,4 +1,5 @@
 #include "platform_rules.hpp"
+#include "config.hpp"
 
 #include <curl/curl.h>
 #include <re2/re2.h>
@@ -263,14 +264,7 @@ std::string redact_text(std::string_view text) {
     size_t end = text.find_first_of(" \t\r\n\"'<>`", at);
     if (end == std::string_view::npos) end = text.size();
     out.append(text.substr(i, at - i));
-    std::string_view url = text.substr(at, end - at);
-    size_t scheme = url.find("://") + 3;
-    size_t stop = url.find_first_of("/?#", scheme);
-    std::string_view authority = url.substr(scheme, stop == std::string_view::npos ? url.npos : stop - scheme);
-    size_t user = authority.rfind('@');
-    if (user != std::string_view::npos) authority.remove_prefix(user + 1);
-    out.append(url.substr(0, scheme)).append(authority);
-    if (stop != std::string_view::npos) out.append("/…");
+    out.append(redact_url(text.substr(at, end - at)));
     i = end;
   }
   out.append(text.substr(std::min(i, text.size())));

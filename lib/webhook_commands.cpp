@@ -23,6 +23,7 @@
 #include "rule.hpp"
 #include "suggest.hpp"
 #include "pipeline_run.hpp"
+#include "platform_rules.hpp"
 #include "url_format.hpp"
 #include "webhook_test.hpp"
 
@@ -159,27 +160,6 @@ bool parse_header(const std::string& h, std::string* out, std::string* err) {
   }
   *err = "--header must be 'Name: value' or Name=value, like 'Authorization: Bearer ${TOKEN}'";
   return false;
-}
-
-bool check_url(const std::string& url, std::string* err) {
-  std::string lower = url.substr(0, 8);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower.compare(0, 7, "http://") != 0 && lower.compare(0, 8, "https://") != 0) {
-    std::string shown = redact_url(url);
-    *err = shown == "…" ? "the url must start with http:// or https://"
-                        : "url '" + shown + "' must start with http:// or https://";
-    return false;
-  }
-  for (char c : url)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
-      *err = "url '" + redact_url(url) + "' contains a space or control character";
-      return false;
-    }
-  if (url_host(url).empty()) {
-    *err = "url '" + redact_url(url) + "' has no host";
-    return false;
-  }
-  return true;
 }
 
 std::string trigger_line(const WebhookConfig& w) {
@@ -351,23 +331,6 @@ size_t columns(const std::string& s) {
   return n;
 }
 
-/// URLs in `s` cut to their host.
-std::string redact_urls(const std::string& s) {
-  std::string out;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t at = s.find("://", i);
-    if (at == std::string::npos) break;
-    size_t start = at;
-    while (start > i && std::isalpha(static_cast<unsigned char>(s[start - 1]))) --start;
-    size_t end = s.find_first_of(" \t\"'<>", at);
-    if (end == std::string::npos) end = s.size();
-    out += s.substr(i, start - i) + redact_url(s.substr(start, end - start));
-    i = end;
-  }
-  return out + s.substr(std::min(i, s.size()));
-}
-
 /// The last delivery result in SPOOL/NAME/state, for a table cell.
 std::string last_result(const std::string& path) {
   std::ifstream f(path);
@@ -388,7 +351,7 @@ std::string last_result(const std::string& path) {
   } else {
     out = text.substr(0, text.find('\n'));
   }
-  out = redact_urls(out);
+  out = redact_text(out);
   if (columns(out) > 72) {  // cut on a character boundary
     size_t cut = 70;
     while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;

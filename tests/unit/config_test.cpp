@@ -336,23 +336,29 @@ TEST_CASE("url: http or https, and never shown past its host", "[config]") {
   CHECK(refusal(std::string(kHead) + "url = \"https://hooks.slack.com/services/SECRET\"\n") ==
         "w.ini:2: url must start with http:// or https:// (values are not quoted)");
   CHECK(refusal(std::string(kHead) + "url = ftp://files.example.com/SECRET\n") ==
-        "w.ini:2: url 'ftp://files.example.com/…' must start with http:// or https://");
+        "w.ini:2: url 'ftp://files.example.com/SE…' must start with http:// or https://");
   CHECK(refusal(std::string(kHead) + "url = https://hooks.slack.com/services/SEC RET\n") ==
-        "w.ini:2: url 'https://hooks.slack.com/…' contains a space or control character");
-  CHECK(refusal(std::string(kHead) + "url = https:///SECRET\n") == "w.ini:2: url 'https:///…' has no host");
-  CHECK(refusal(std::string(kHead) + "url = https://user:SECRET@/x\n") == "w.ini:2: url 'https:///…' has no host");
+        "w.ini:2: url 'https://hooks.slack.com/services/SE…' contains a space or control character");
+  CHECK(refusal(std::string(kHead) + "url = https:///SECRET\n") == "w.ini:2: url 'https:///SE…' has no host");
+  CHECK(refusal(std::string(kHead) + "url = https://user:SECRET@/x\n") == "w.ini:2: url 'https:///x' has no host");
   EnvVar v("PGTAIL_TEST_URL", "https://hooks.slack.com/services/SECRET\r\nX-Evil: 1");
   CHECK(refusal(std::string(kHead) + "url = ${PGTAIL_TEST_URL}\n") ==
-        "w.ini:2: url 'https://hooks.slack.com/…' contains a space or control character");
+        "w.ini:2: url 'https://hooks.slack.com/services/SE…' contains a space or control character");
 }
 
 TEST_CASE("redact_url", "[config]") {
-  CHECK(redact_url("https://hooks.slack.com/services/T0/B0/XX") == "https://hooks.slack.com/…");
-  CHECK(redact_url("https://user:pass@example.com:8443/x") == "https://example.com:8443/…");
+  CHECK(redact_url("https://hooks.slack.com/services/T0/B0/XX") == "https://hooks.slack.com/services/T0…/****");
+  CHECK(redact_url("https://user:pass@example.com:8443/x") == "https://example.com:8443/x");
   CHECK(redact_url("https://example.com") == "https://example.com");
-  CHECK(redact_url("https://example.com?token=x") == "https://example.com…");
+  CHECK(redact_url("https://example.com?token=x") == "https://example.com?****");
   CHECK(redact_url("https://u:p@example.com") == "https://example.com");
-  CHECK(redact_url("https://") == "https://…");
+  CHECK(redact_url("https://") == "https://");
+  CHECK(redact_url("https://discord.com/api/webhooks/123456/AbCd-token?wait=true") ==
+        "https://discord.com/api/webhooks/12…/****");
+  CHECK(redact_url("https://events.pagerduty.com/v2/enqueue") == "https://events.pagerduty.com/v2/enqueue");
+  CHECK(redact_url("https://x.example/ingest/#frag") == "https://x.example/ingest/");
+  CHECK(redact_url("https://x.example/hook/Zq9") == "https://x.example/hook/Zq…");
+  CHECK(redact_url("https://x.example/a/%0a%0d/x") == "https://x.example/a/…/****");
   CHECK(redact_url("hooks.slack.com/services/x") == "…");
   CHECK(redact_url("SECRET") == "…");
   CHECK(redact_url("") == "…");
