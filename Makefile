@@ -78,6 +78,7 @@ bench: deps all
 	BUILD=$(BUILD) bench/match
 	BUILD=$(BUILD) bench/format
 	BUILD=$(BUILD) bench/send
+	BUILD=$(BUILD) bench/latency
 
 # The whole pipeline on the bundled real log, against a local receiver standing
 # in for Slack, PagerDuty and Discord, then a failing endpoint spooled and

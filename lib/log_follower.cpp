@@ -1,6 +1,8 @@
 #include "log_follower.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,7 +49,8 @@ Saved saved_offset(const std::string& state, const std::string& source) {
 
 }  // namespace
 
-LogFollower::LogFollower(std::vector<std::string> sources, std::string state_path) : state_path_(std::move(state_path)) {
+LogFollower::LogFollower(std::vector<std::string> sources, std::string state_path)
+    : state_path_(std::move(state_path)), inotify_(inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
   for (std::string& s : sources) {
     File f;
     f.source = std::move(s);
@@ -58,6 +61,7 @@ LogFollower::LogFollower(std::vector<std::string> sources, std::string state_pat
 LogFollower::~LogFollower() {
   for (File& f : files_)
     if (f.fd >= 0) close(f.fd);
+  if (inotify_ >= 0) close(inotify_);
 }
 
 std::string LogFollower::resolve(const std::string& source) const {
@@ -86,6 +90,8 @@ bool LogFollower::open_at(File& f, const std::string& path, bool at_end, off_t o
   struct stat st;
   fstat(fd, &st);
   if (f.fd >= 0) close(f.fd);
+  if (f.watch >= 0) inotify_rm_watch(inotify_, f.watch);
+  f.watch = inotify_ >= 0 ? inotify_add_watch(inotify_, path.c_str(), IN_MODIFY) : -1;
   f.fd = fd;
   f.path = path;
   f.dev = st.st_dev;
@@ -154,6 +160,18 @@ void LogFollower::poll(std::string* out, size_t max, std::vector<std::string>* n
       if (open_at(f, path, false, 0)) notes->push_back("following " + path);
       read_new(f, out, max);
     }
+  }
+}
+
+void LogFollower::wait(int64_t timeout_ms) {
+  if (inotify_ < 0) {
+    usleep(static_cast<useconds_t>(timeout_ms * 1000));
+    return;
+  }
+  pollfd p = {inotify_, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(timeout_ms)) <= 0) return;
+  alignas(inotify_event) char buf[4096];
+  while (read(inotify_, buf, sizeof buf) > 0) {
   }
 }
 

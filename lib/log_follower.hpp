@@ -13,6 +13,8 @@
 /// replaced it meanwhile from its start.
 #include <sys/types.h>
 
+#include <cstdint>
+
 #include <string>
 #include <vector>
 
@@ -35,12 +37,17 @@ class LogFollower {
   void poll(std::string* out, size_t max, std::vector<std::string>* notes);
   /// Writes the offsets of what poll() handed on (temp file and rename).
   bool save(std::string* err) const;
+  /// Sleeps until a followed file is written to (inotify) or `timeout_ms`
+  /// pass, whichever is first; a signal ends it too. Rotation and logs not
+  /// there yet are seen by the next poll() after the timeout.
+  void wait(int64_t timeout_ms);
 
  private:
   struct File {
     std::string source;  ///< as given
     std::string path;    ///< the file followed now
     int fd = -1;
+    int watch = -1;       ///< its inotify watch
     dev_t dev = 0;
     ino_t ino = 0;
     off_t offset = 0;     ///< of the bytes handed on or held in `partial`
@@ -51,6 +58,7 @@ class LogFollower {
   void read_new(File& f, std::string* out, size_t max);
   std::vector<File> files_;
   std::string state_path_;
+  int inotify_ = -1;
 };
 
 }  // namespace pgtail

@@ -1,6 +1,7 @@
 #include "pipeline_run.hpp"
 
 #include <fcntl.h>
+#include <glob.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -10,7 +11,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <cstdio>
 #include <fstream>
+#include <sstream>
 
 #include "config.hpp"
 #include "diag.hpp"
@@ -101,6 +104,61 @@ bool reap(std::vector<Stage>& stages, bool stopping) {
 
 std::string run_pidfile(const std::string& spool) { return spool + "/run.pid"; }
 
+std::vector<std::string> lsclusters_logs(const std::string& text) {
+  std::vector<std::string> online, all;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream cols(line);
+    std::string ver, name, port, status, owner, data, log;
+    if (!(cols >> ver >> name >> port >> status >> owner >> data)) continue;
+    cols >> log;
+    struct stat st;
+    std::string path = !log.empty() && log[0] == '/' && stat(log.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? log : data;
+    all.push_back(path);
+    if (status.compare(0, 6, "online") == 0) online.push_back(path);
+  }
+  return online.empty() ? all : online;
+}
+
+std::vector<std::string> find_server_logs(const std::string& root, std::string* how) {
+  const char* pgdata = std::getenv("PGDATA");
+  if (pgdata && *pgdata) {
+    *how = "$PGDATA";
+    return {pgdata};
+  }
+  if (root.empty()) {
+    std::string text;
+    if (FILE* p = popen("pg_lsclusters --no-header 2>/dev/null", "r")) {
+      char buf[4096];
+      size_t n;
+      while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
+      pclose(p);
+    }
+    std::vector<std::string> logs = lsclusters_logs(text);
+    if (!logs.empty()) {
+      *how = "pg_lsclusters";
+      return logs;
+    }
+  }
+  static const char* const kUsual[] = {"/var/log/postgresql/postgresql-*.log", "/var/lib/pgsql/*/data",
+                                       "/var/lib/pgsql/data"};
+  *how = "no $PGDATA, no cluster in pg_lsclusters, nothing in";
+  for (const char* pattern : kUsual) {
+    glob_t g;
+    std::vector<std::string> logs;
+    if (glob((root + pattern).c_str(), 0, nullptr, &g) == 0)
+      for (size_t i = 0; i < g.gl_pathc; ++i) logs.push_back(g.gl_pathv[i]);
+    globfree(&g);
+    if (!logs.empty()) {
+      *how = std::string("the usual place ") + pattern;
+      return logs;
+    }
+    *how += std::string(pattern == kUsual[0] ? " " : ", ") + root + pattern;
+  }
+  return {};
+}
+
 int run_pipeline(const RunOptions& o) {
   Config config;
   std::string err;
@@ -110,12 +168,13 @@ int run_pipeline(const RunOptions& o) {
   }
   std::vector<std::string> logs = o.logs;
   if (logs.empty()) {
-    const char* pgdata = std::getenv("PGDATA");
-    if (!pgdata || !*pgdata) {
-      message("no log to follow: give LOGFILE (or a data directory), or set $PGDATA");
+    std::string how;
+    logs = find_server_logs("", &how);
+    if (logs.empty()) {
+      message("no log to follow (" + how + "): give LOGFILE (or a data directory), or set $PGDATA");
       return kExitUsage;
     }
-    logs.push_back(pgdata);
+    message("the server's log (from " + how + "):");
   }
   mkdir(o.spool.c_str(), 0700);
   std::string pidfile = run_pidfile(o.spool);
@@ -123,6 +182,11 @@ int run_pipeline(const RunOptions& o) {
     message("another pg-webhook run (pid " + std::to_string(other) + ") uses " + o.spool);
     return kExitCantCreat;
   }
+  // The logs' ends are taken before the pidfile says the run is up, so a
+  // line written once the pidfile is there is never skipped.
+  LogFollower follower(logs, o.spool + "/run.offsets");
+  std::vector<std::string> notes;
+  follower.start(&notes);
   {
     std::ofstream pf(pidfile, std::ios::trunc);
     if (!(pf << getpid() << "\n")) {
@@ -130,15 +194,16 @@ int run_pipeline(const RunOptions& o) {
       return kExitCantCreat;
     }
   }
-  LogFollower follower(logs, o.spool + "/run.offsets");
-  std::vector<std::string> notes;
-  follower.start(&notes);
   for (const std::string& l : logs) message("following " + l);
   for (const std::string& n : notes) message(n);
 
   std::string cfg = "--config=" + o.config_path;
   std::vector<Stage> stages = {
-      {"pg-parse", {o.tools_dir + "/pg-parse", "-q"}},
+      // PostgreSQL writes an entry with its DETAIL, HINT and STATEMENT lines
+      // in one write, and the follower wakes on it: 20 ms of quiet is enough
+      // to know the entry is whole (pg-parse's 50 ms default was half the
+      // latency of an alert).
+      {"pg-parse", {o.tools_dir + "/pg-parse", "-q", "--idle-flush", "20"}},
       {"pg-match", {o.tools_dir + "/pg-match", cfg}},
       {"pg-format", {o.tools_dir + "/pg-format", cfg}},
       {"pg-send", {o.tools_dir + "/pg-send", cfg, "--spool", o.spool,
@@ -167,6 +232,12 @@ int run_pipeline(const RunOptions& o) {
     int out = i + 1 < stages.size() ? pipes[i + 1][1] : 1;
     if (!spawn(stages[i], pipes[i][0], out, fds)) {
       message(std::string("cannot start ") + stages[i].name + ": " + std::strerror(errno));
+      for (int fd : fds) close(fd);
+      for (size_t k = 0; k < i; ++k) {
+        kill(stages[k].pid, SIGTERM);
+        waitpid(stages[k].pid, nullptr, 0);
+      }
+      unlink(pidfile.c_str());
       return kExitSoftware;
     }
   }
@@ -182,7 +253,7 @@ int run_pipeline(const RunOptions& o) {
     if (g_reload) {
       g_reload = 0;
       for (Stage& s : stages)
-        if ((s.name == "pg-match" || s.name == "pg-format") && s.status < 0) kill(s.pid, SIGHUP);
+        if (s.name != "pg-parse" && s.status < 0) kill(s.pid, SIGHUP);
     }
     chunk.clear();
     notes.clear();
@@ -190,7 +261,7 @@ int run_pipeline(const RunOptions& o) {
     for (const std::string& n : notes) message(n);
     if (!chunk.empty() && !write_all(feed, chunk)) died = true;
     died = reap(stages, false) || died;
-    if (chunk.empty() && !died) usleep(static_cast<useconds_t>(o.poll_ms * 1000));
+    if (chunk.empty() && !died) follower.wait(o.poll_ms);
   }
   // The stop: the input ends, each stage finishes its work in turn.
   close(feed);

@@ -8,8 +8,8 @@
 /// flows down the pipe and every stage finishes its work; pg-send drains
 /// its own queue (its --drain-timeout) and is signalled only when it takes
 /// longer. A pidfile (SPOOL/run.pid) lets the editing commands ask for a
-/// reload: SIGHUP is passed to pg-match and pg-format, which read the file
-/// again keeping their state. A stage that dies stops the run with a message.
+/// reload: SIGHUP is passed to pg-match, pg-format and pg-send, which read
+/// the file again keeping their state. A stage that dies stops the run with a message.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -30,6 +30,17 @@ struct RunOptions {
 /// died, 73 the pidfile cannot be written or another run holds it, 78 a bad
 /// webhooks file.
 int run_pipeline(const RunOptions& o);
+
+/// The logs of the local PostgreSQL, for a run given none: $PGDATA; else
+/// the clusters `pg_lsclusters` lists (the online ones, else all; each its
+/// log file, else its data directory); else the first of the usual places
+/// that exists, under `root` ("" on a real machine): Debian's
+/// /var/log/postgresql/postgresql-*.log, the PGDG packages'
+/// /var/lib/pgsql/*/data, Red Hat's /var/lib/pgsql/data. *how says where
+/// they were found, or where they were looked for.
+std::vector<std::string> find_server_logs(const std::string& root, std::string* how);
+/// The logs in `pg_lsclusters --no-header` output (its last two columns).
+std::vector<std::string> lsclusters_logs(const std::string& text);
 
 /// The pidfile of the run that uses `spool`.
 std::string run_pidfile(const std::string& spool);

@@ -570,7 +570,7 @@ int cmd_run(const CommandContext& ctx, const std::vector<std::string>& args) {
                "pg-webhook run"};
   RunOptions o;
   double drain_s = 10;
-  app.add_option("LOGFILE", o.logs, "log files, or data directories (their current_logfiles); default: $PGDATA");
+  app.add_option("LOGFILE", o.logs, "log files, or data directories (their current_logfiles); default: $PGDATA, pg_lsclusters, the usual places");
   app.add_option("--drain-timeout", drain_s, "seconds pg-send goes on sending at the end (default 10)")
       ->check(CLI::Range(0.0, 3600.0));
   int rc = parse_command(ctx, app, args);

@@ -645,13 +645,14 @@ PAGE=$BATS_TEST_DIRNAME/../../man/pg-webhook.1
 # ---------------------------------------------------------------- run
 
 # run_start ARGS...: `pg-webhook run ARGS` in the background (RUN_PID), its
-# stderr in run.err; returns once the pidfile is there.
+# stderr in run.err; returns once the pidfile is there (written once the
+# logs' ends are taken: a line appended after it is sent).
 run_start() {
 	pg-webhook run --drain-timeout 2 "$@" 2>>run.err &
 	RUN_PID=$!
 	local i
 	for ((i = 0; i < 100; i++)); do
-		[[ -s $PGTAIL_SPOOL/run.pid ]] && { sleep 0.3; return 0; }
+		[[ -s $PGTAIL_SPOOL/run.pid ]] && return 0
 		sleep 0.05
 	done
 	cat run.err >&2
@@ -773,8 +774,29 @@ for line in open(sys.argv[1]):
 	wait "$RUN_PID" || RUN_STATUS=$?
 	assert_equal "$RUN_STATUS" 70
 	grep -q '^pg-webhook: pg-match ended (status 143): stopping the pipeline$' run.err
+}
+
+@test "run without a log: the clusters pg_lsclusters lists, online ones first" {
+	receiver_start
+	pg-webhook add hook "$RECV/ok"
+	pg-webhook hook on FATAL >/dev/null
+	: >main.log
+	mkdir bin
+	cat >bin/pg_lsclusters <<-EOF
+		#!/bin/sh
+		[ "\$1" = --no-header ] || exit 2
+		echo "14  old     5433 down   postgres $PWD/nowhere $PWD/old.log"
+		echo "15  main    5432 online postgres $PWD/nowhere $PWD/main.log"
+	EOF
+	chmod +x bin/pg_lsclusters
 	unset PGDATA
-	run --separate-stderr pg-webhook run
-	assert_equal "$status" 64
-	assert_stderr "pg-webhook: no log to follow: give LOGFILE (or a data directory), or set \$PGDATA"
+	PATH=$PWD/bin:$PATH run_start
+	logline 1 FATAL "from the cluster's log" >>main.log
+	recv_wait 1 10
+	run_stop
+	assert_equal "$RUN_STATUS" 0
+	grep -qx "pg-webhook: the server's log (from pg_lsclusters):" run.err
+	grep -qx "pg-webhook: following $PWD/main.log" run.err
+	run received
+	assert_output "from the cluster's log"
 }

@@ -1,4 +1,5 @@
 #include "config.hpp"
+#include "test_env.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -19,43 +20,6 @@
 using namespace pgtail;
 
 namespace {
-
-/// Sets (or unsets, with nullptr) an environment variable for one test and
-/// puts the old value back after it.
-struct EnvVar {
-  std::string name_;
-  std::optional<std::string> old_;
-  EnvVar(const char* name, const char* value) : name_(name) {
-    if (const char* v = getenv(name)) old_ = v;
-    if (value)
-      setenv(name, value, 1);
-    else
-      unsetenv(name);
-  }
-  ~EnvVar() {
-    if (old_)
-      setenv(name_.c_str(), old_->c_str(), 1);
-    else
-      unsetenv(name_.c_str());
-  }
-};
-
-/// A throwaway folder for config and secret files.
-struct TempDir {
-  std::string dir_;
-  TempDir() {
-    char tmpl[] = "/tmp/pgtail-config-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(dir_); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::string path = dir_ + "/" + name;
-    FILE* f = std::fopen(path.c_str(), "wb");
-    std::fwrite(text.data(), 1, text.size(), f);
-    std::fclose(f);
-    return path;
-  }
-};
 
 /// Parses `text` as "w.ini", which must load.
 Config load(const std::string& text) {
