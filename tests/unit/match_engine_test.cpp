@@ -63,6 +63,28 @@ TEST_CASE("event lines: fields, time, instance and the offsets to write them bac
   CHECK(err == "invalid JSON: not valid UTF-8");
 }
 
+TEST_CASE("event strings: every length and place of an escape, and raw control bytes refused", "[match]") {
+  EventReader reader;
+  EventView v;
+  std::string err;
+  for (size_t before = 0; before < 40; ++before)
+    for (size_t after = 0; after < 40; after += 7) {
+      std::string a(before, 'a'), b(after, 'b');
+      std::string line = R"({"event":{"type":"log_entry","message":")" + a + R"(\"\n\u00e9)" + b + R"(","user":"u"}})";
+      INFO(line);
+      REQUIRE(reader.read(line, &v, &err));
+      CHECK(v.get(Field::kMessage) == a + "\"\n\u00e9" + b);
+      CHECK(v.get(Field::kUser) == "u");
+    }
+  for (int c = 1; c < 0x20; ++c)
+    for (size_t before : {0, 5, 17}) {
+      std::string line = R"({"event":{"type":"log_entry","message":")" + std::string(before, 'a') +
+                         static_cast<char>(c) + R"("}})";
+      INFO(c);
+      CHECK_FALSE(reader.read(line, &v, &err));
+    }
+}
+
 TEST_CASE("rules matched together: levels, patterns on several fields, SQLSTATE, negation", "[match]") {
   CHECK(matches({"FATAL PANIC", "ERROR", "errors", ">=WARNING", "LOG"}) == std::vector<size_t>{0, 2, 3});
   CHECK(matches({"/too many/", "/TOO MANY/", "/TOO MANY/i", "detail~/Key \\(id\\)/", "user~/^app$/", "user~/^ap$/"}) ==
