@@ -67,8 +67,8 @@ int parse_flags(int argc, char** argv, Options* o) {
   app.add_option("--max-age", o->max_age, "then a delivery goes to dead/ as expired (default 24h)")->type_name("DURATION");
   app.add_option("--spool", o->spool, "the spool folder (default $PGTAIL_SPOOL, else "
                                       "$XDG_STATE_HOME/pgtail/spool)")->type_name("DIR");
-  app.add_option("--drain-timeout", o->drain_timeout, "at the end, go on sending this long after the last "
-                                                      "success (default 10s)")->type_name("DURATION");
+  app.add_option("--drain-timeout", o->drain_timeout, "at the end of input, go on sending this long after "
+                                                      "the last success; on a signal, after it (default 10s)")->type_name("DURATION");
   app.add_option("--memory-queue", o->memory_queue, "deliveries held in memory when the spool cannot be written "
                                                     "(default 10000)")->check(CLI::Range(1, 10000000))->type_name("N");
   app.add_option("--parallel", o->parallel, "requests in flight per webhook (default 1: strict order)")
