@@ -6,6 +6,7 @@
 
 #include <rapidjson/document.h>
 
+#include "diag.hpp"
 #include "fingerprint.hpp"
 #include "severity.hpp"
 #include "timestamp.hpp"
@@ -155,7 +156,13 @@ bool MatchEngine::line(std::string_view line, int64_t wall_ms, std::string* err)
       std::string key;
       for (Field f : rule.rate.by) key.append(view_.get(f)).append(1, '\x1f');
       RateWindow::Crossing c;
-      if (windows_[t_idx][r_idx]->add(key, t, clock_ms_, &c)) fire_rate(t_idx, r_idx, view_, c);
+      RateWindow& w = *windows_[t_idx][r_idx];
+      uint64_t dropped = w.dropped_keys();
+      if (w.add(key, t, clock_ms_, &c)) fire_rate(t_idx, r_idx, view_, c);
+      if (dropped == 0 && w.dropped_keys() == 1)  // said once per rule
+        message((targets_[t_idx].webhook.empty() ? "" : "webhook '" + targets_[t_idx].webhook + "': ") + "rule '" +
+                rule.text() + "': more than " + std::to_string(w.keys()) +
+                " keys at once; events of further keys are not counted");
       continue;
     }
     ++stats_[t_idx].by_rule[r_idx].second;

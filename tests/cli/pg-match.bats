@@ -519,6 +519,20 @@ EOF
 	ndjson_check 'len(E) == 1 and E[0]["key"] == {"database": "shop", "user": "a"} and E[0]["message"] == "2 errors for database shop, user a in the last 60 s (threshold 1/min)"'
 }
 
+@test "rate by database: memory stays bounded; keys beyond the limit are said once, not counted silently" {
+	python3 -c '
+import json
+for i in range(10050):
+    print(json.dumps({"timestamp": "2024-01-01T10:00:00Z", "event": {"type": "log_entry", "level": "ERROR", "message": "x", "database": "db%d" % i}}))
+for i in range(3):
+    print(json.dumps({"timestamp": "2024-01-01T10:00:01Z", "event": {"type": "log_entry", "level": "ERROR", "message": "x", "database": "db1"}}))
+' >in.ndjson
+	run --separate-stderr pg-match 'errors > 2/min by database' in.ndjson
+	assert_success
+	assert_stderr "pg-match: rule 'errors > 2/min by database': more than 10000 keys at once; events of further keys are not counted"
+	ndjson_check 'len(E) == 1 and E[0]["key"] == {"database": "db1"}'
+}
+
 @test "rate by database: rate_resolved says which key fell back" {
 
 	{
