@@ -1,5 +1,7 @@
 #include "alert.hpp"
 
+#include <initializer_list>
+
 #include "fingerprint.hpp"
 #include "timestamp.hpp"
 #include "utf8.hpp"
@@ -33,12 +35,31 @@ const rapidjson::Value* object(const rapidjson::Value& parent, const char* name)
   return it != parent.MemberEnd() && it->value.IsObject() ? &it->value : nullptr;
 }
 
-std::string first_line(std::string_view s) { return std::string(s.substr(0, s.find('\n'))); }
+std::string_view first_line_view(std::string_view s) { return s.substr(0, s.find('\n')); }
+
+/// The pieces one after the other, in one allocation.
+std::string concat(std::initializer_list<std::string_view> parts) {
+  size_t n = 0;
+  for (std::string_view p : parts) n += p.size();
+  std::string out;
+  out.reserve(n);
+  for (std::string_view p : parts) out.append(p);
+  return out;
+}
 
 }  // namespace
 
 std::string Alert::field(const char* name) const { return text_of(event, name); }
 std::string Alert::instance_field(const char* name) const { return text_of(instance, name); }
+
+const std::string& Alert::fingerprint() const {
+  if (!fingerprint_known_) {
+    fingerprint_ = std::string(str(event, "fingerprint"));
+    if (fingerprint_.empty()) fingerprint_ = pgtail::fingerprint(level, sqlstate, message);
+    fingerprint_known_ = true;
+  }
+  return fingerprint_;
+}
 
 bool read_alert(const rapidjson::Document& doc, const AlertOptions& options, Alert* out, std::string* err) {
   *out = Alert();
@@ -69,8 +90,6 @@ bool read_alert(const rapidjson::Document& doc, const AlertOptions& options, Ale
     *err = "not an event: timestamp '" + std::string(out->timestamp.substr(0, 40)) + "' is not RFC 3339";
     return false;
   }
-  out->fingerprint = std::string(str(out->event, "fingerprint"));
-  if (out->fingerprint.empty()) out->fingerprint = fingerprint(out->level, out->sqlstate, out->message);
 
   std::string name = std::string(str(out->instance, "name"));
   std::string host = std::string(str(out->instance, "host"));
@@ -89,22 +108,21 @@ bool read_alert(const rapidjson::Document& doc, const AlertOptions& options, Ale
 }
 
 std::string headline(const Alert& a) {
-  std::string msg = first_line(a.message);
+  std::string_view msg = first_line_view(a.message);
   if (msg.empty() && (a.type == "log_entry" || a.type == "raw"))
     return a.type == "raw" ? "log line" : std::string(a.level.empty() ? "LOG" : a.level);
-  if (a.type == "rate_threshold" || a.type == "suppressed") return msg + " on " + a.instance_display;
-  if (a.type == "rate_resolved") return "Resolved: " + msg + " on " + a.instance_display;
-  if (a.type == "raw") return "log line: " + msg;
-  return std::string(a.level.empty() ? "LOG" : a.level) + ": " + msg;
+  if (a.type == "rate_threshold" || a.type == "suppressed") return concat({msg, " on ", a.instance_display});
+  if (a.type == "rate_resolved") return concat({"Resolved: ", msg, " on ", a.instance_display});
+  if (a.type == "raw") return concat({"log line: ", msg});
+  return concat({a.level.empty() ? "LOG" : a.level, ": ", msg});
 }
 
 std::string summary_line(const Alert& a) {
-  std::string msg = first_line(a.message);
+  std::string_view msg = first_line_view(a.message);
   if (a.type == "log_entry" || a.type == "raw")
-    return "PostgreSQL " + std::string(a.level.empty() ? "log line" : a.level) + " on " + a.instance_display +
-           (msg.empty() ? "" : ": " + msg);
-  return "PostgreSQL on " + a.instance_display + ": " + (a.type == "rate_resolved" ? "resolved: " : "") +
-         first_line(a.message);
+    return concat({"PostgreSQL ", a.level.empty() ? "log line" : a.level, " on ", a.instance_display,
+                   msg.empty() ? "" : ": ", msg});
+  return concat({"PostgreSQL on ", a.instance_display, ": ", a.type == "rate_resolved" ? "resolved: " : "", msg});
 }
 
 size_t count_chars(std::string_view s) {

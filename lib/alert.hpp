@@ -23,7 +23,6 @@ struct Alert {
   std::string_view type;       ///< log_entry, raw, rate_threshold, rate_resolved, suppressed
   std::string_view level;      ///< "" when the event has none
   std::string_view message, sqlstate, timestamp, webhook, rule;
-  std::string fingerprint;     ///< event.fingerprint, or computed as pg-match does
   int64_t time_ms = 0;         ///< timestamp, or 0 when absent
   std::string instance_display;  ///< "pg16 (db1)", "shop-primary": see read_alert()
 
@@ -33,6 +32,13 @@ struct Alert {
   /// An instance field as text, the same way.
   std::string instance_field(const char* name) const;
   bool is_rate() const { return type == "rate_threshold" || type == "rate_resolved"; }
+  /// event.fingerprint, or computed as pg-match does: on first use, as most
+  /// formats never show it.
+  const std::string& fingerprint() const;
+
+ private:
+  mutable std::string fingerprint_;
+  mutable bool fingerprint_known_ = false;
 };
 
 /// Reads `doc` (a parsed line) into *out. The instance shown to people is

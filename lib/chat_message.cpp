@@ -1,6 +1,9 @@
 #include "chat_message.hpp"
 
 #include <algorithm>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "duration.hpp"
 #include "timestamp.hpp"
@@ -20,11 +23,41 @@ constexpr size_t kShortChars = 256;
 
 bool blank(std::string_view s) { return s.find_first_not_of(" \t\n") == std::string_view::npos; }
 
-void add(std::vector<ChatFact>* facts, std::string name, std::string_view value, bool wide = false, bool code = false) {
-  std::string v = display_text(value);
+/// True when `s` is printable ASCII only: display_text() leaves it as it is.
+/// Nearly every log text is; checking that first spares the full check.
+bool printable_ascii(std::string_view s) {
+  const char* p = s.data();
+  const char* end = p + s.size();
+#ifdef __SSE2__
+  const __m128i low = _mm_set1_epi8(0x1F), del = _mm_set1_epi8(0x7F);
+  for (; end - p >= 16; p += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Signed: bytes from 0x80 are negative, so not above 0x1F either.
+    __m128i ok = _mm_and_si128(_mm_cmpgt_epi8(v, low), _mm_cmplt_epi8(v, del));
+    if (_mm_movemask_epi8(ok) != 0xFFFF) return false;
+  }
+#endif
+  for (; p < end; ++p)
+    if (static_cast<unsigned char>(*p) < 0x20 || static_cast<unsigned char>(*p) >= 0x7F) return false;
+  return true;
+}
+
+/// display_text() in place.
+void clean(std::string* s) {
+  if (!printable_ascii(*s)) *s = display_text(*s);
+}
+
+void add(std::vector<ChatFact>* facts, std::string name, std::string&& value, bool wide = false, bool code = false) {
+  std::string v = std::move(value);
+  clean(&v);
   if (blank(v)) return;
-  if (!wide) v = truncate_chars(v, kShortChars);
+  // Bytes are never fewer than characters: only a longer text may need cutting.
+  if (!wide && v.size() > kShortChars) v = truncate_chars(v, kShortChars);
   facts->push_back({std::move(name), std::move(v), wide, code});
+}
+
+void add(std::vector<ChatFact>* facts, std::string name, std::string_view value, bool wide = false, bool code = false) {
+  add(facts, std::move(name), std::string(value), wide, code);
 }
 
 const rapidjson::Value* member(const Alert& a, const char* name) {
@@ -35,6 +68,7 @@ const rapidjson::Value* member(const Alert& a, const char* name) {
 /// "2024-01-15 10:23:45.123 UTC": the event's time as people read it.
 std::string time_text(int64_t ms) {
   std::string s;
+  s.reserve(32);
   append_rfc3339_ms(ms, &s);
   size_t t = s.find('T');
   if (t != std::string::npos) s[t] = ' ';
@@ -135,14 +169,17 @@ std::string top_messages(const Alert& a) {
 }
 
 std::string title_of(const Alert& a) {
-  std::string on = " on " + a.instance_display;
-  if (a.type == "rate_threshold") return "Rate above threshold" + on;
-  if (a.type == "rate_resolved") return "Rate back below threshold" + on;
-  if (a.type == "suppressed") return "Events suppressed" + on;
-  if (a.type == "log_entry")
-    return std::string(a.level.empty() ? "LOG" : a.level) + (a.sqlstate.empty() ? "" : " ") + std::string(a.sqlstate) +
-           on;
-  return "Log line" + on;
+  std::string_view what = a.type == "rate_threshold"  ? "Rate above threshold"
+                          : a.type == "rate_resolved" ? "Rate back below threshold"
+                          : a.type == "suppressed"    ? "Events suppressed"
+                          : a.type == "log_entry"     ? (a.level.empty() ? "LOG" : a.level)
+                                                      : "Log line";
+  bool code = a.type == "log_entry" && !a.sqlstate.empty();
+  std::string out;
+  out.reserve(what.size() + 5 + (code ? 1 + a.sqlstate.size() : 0) + a.instance_display.size());
+  out.append(what);
+  if (code) out.append(" ").append(a.sqlstate);
+  return out.append(" on ").append(a.instance_display);
 }
 
 ChatColor color_of(const Alert& a) {
@@ -154,13 +191,18 @@ ChatColor color_of(const Alert& a) {
 
 ChatMessage chat_message(const Alert& a) {
   ChatMessage m;
-  m.headline = display_text(headline(a));
-  m.summary = display_text(summary_line(a));
-  m.title = display_text(title_of(a));
+  m.headline = headline(a);
+  clean(&m.headline);
+  m.summary = summary_line(a);
+  clean(&m.summary);
+  m.title = title_of(a);
+  clean(&m.title);
   m.text = display_text(a.message);
-  m.footer = display_text(a.rule.empty() ? std::string("pgtail") : "pgtail \xC2\xB7 " + std::string(a.rule));
+  m.footer = a.rule.empty() ? std::string("pgtail") : "pgtail \xC2\xB7 " + std::string(a.rule);
+  clean(&m.footer);
   m.color = color_of(a);
   std::vector<ChatFact>& f = m.facts;
+  f.reserve(12);  // a log entry's facts, at most
   add(&f, "Instance", a.instance_display);
   if (!a.timestamp.empty()) add(&f, "Time", time_text(a.time_ms));
   if (a.is_rate()) {
@@ -181,6 +223,7 @@ ChatMessage chat_message(const Alert& a) {
 }
 
 std::string display_text(std::string_view s) {
+  if (printable_ascii(s)) return std::string(s);
   std::string repaired;
   if (!utf8_clean(s)) {
     // RapidJSON decodes a lone low surrogate escape (\udc00) into bytes that
@@ -223,7 +266,8 @@ std::string break_fences(std::string_view s) {
 }
 
 void fit_texts(const std::vector<FitText*>& texts, size_t total, CutFn cut) {
-  std::vector<size_t> len(texts.size());
+  thread_local std::vector<size_t> len;  // kept: no allocation per message
+  len.assign(texts.size(), 0);
   size_t sum = 0;
   for (size_t i = 0; i < texts.size(); ++i) {
     FitText& t = *texts[i];

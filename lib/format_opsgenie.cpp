@@ -78,7 +78,7 @@ std::string fit_summary(const Alert& a, size_t max, size_t max_instance) {
 /// closing one takes another endpoint.
 std::string alias(const Alert& a) {
   static const std::string kResolved = "-resolved";
-  std::string fp = a.fingerprint.size() + kResolved.size() <= kMaxAlias ? a.fingerprint : hash_hex(a.fingerprint);
+  std::string fp = a.fingerprint().size() + kResolved.size() <= kMaxAlias ? a.fingerprint() : hash_hex(a.fingerprint());
   return a.type == "rate_resolved" ? fp + kResolved : fp;
 }
 
@@ -116,7 +116,7 @@ std::string description(const Alert& a) {
   std::string facts = "\n\nInstance: " + truncate_chars(a.instance_display, kMaxFact);
   if (!a.timestamp.empty()) facts += "\nTime: " + std::string(a.timestamp);
   if (!a.rule.empty()) facts += "\nRule: " + truncate_chars(a.rule, kMaxFact);
-  facts += "\nFingerprint: " + truncate_chars(a.fingerprint, kMaxFact);
+  facts += "\nFingerprint: " + truncate_chars(a.fingerprint(), kMaxFact);
   size_t room = kMaxDescription - count_chars(facts);
   return truncate_chars(text, room) + facts;
 }
@@ -137,7 +137,7 @@ void write_details(Writer& w, const Alert& a) {
   add("timestamp", std::string(a.timestamp));
   add("rule", std::string(a.rule));
   add("webhook", std::string(a.webhook));
-  add("fingerprint", a.fingerprint);
+  add("fingerprint", a.fingerprint());
   if (a.instance)
     for (auto m = a.instance->MemberBegin(); m != a.instance->MemberEnd(); ++m)
       if (text_of(m->name) != "host") add("instance_" + text_of(m->name), text_of(m->value));

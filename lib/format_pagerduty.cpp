@@ -80,7 +80,7 @@ void write_details(Writer& w, const Alert& a, Details mode) {
     put(w, "type", truncate_chars(a.type, kMaxShort));
     std::string msg = truncate_chars(a.message, kTrimmedChars);
     put(w, "message", msg);
-    put(w, "fingerprint", truncate_chars(a.fingerprint, kMaxShort));
+    put(w, "fingerprint", truncate_chars(a.fingerprint(), kMaxShort));
     w.EndObject();
     return;
   }
@@ -93,7 +93,7 @@ void write_details(Writer& w, const Alert& a, Details mode) {
     copy_value(w, m->name, cut);
     copy_value(w, m->value, cut);
   }
-  if (!a.event->HasMember("fingerprint")) put(w, "fingerprint", a.fingerprint);
+  if (!a.event->HasMember("fingerprint")) put(w, "fingerprint", a.fingerprint());
   if (a.instance) {
     w.Key("instance");
     copy_value(w, *a.instance, cut);
@@ -108,7 +108,7 @@ void write_details(Writer& w, const Alert& a, Details mode) {
 /// The fingerprint, or its hash when a line brings one too long for PagerDuty
 /// (a cut key could merge different problems; a hash of it cannot).
 std::string dedup_key(const Alert& a) {
-  return a.fingerprint.size() <= kMaxDedupKey ? a.fingerprint : hash_hex(a.fingerprint);
+  return a.fingerprint().size() <= kMaxDedupKey ? a.fingerprint() : hash_hex(a.fingerprint());
 }
 
 /// PANIC/FATAL critical, ERROR error, WARNING warning, else info; --severity

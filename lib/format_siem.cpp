@@ -57,7 +57,7 @@ void write_event(Writer& w, const Alert& a) {
     m->name.Accept(w);
     m->value.Accept(w);
   }
-  if (!a.event->HasMember("fingerprint")) put(w, "fingerprint", a.fingerprint);
+  if (!a.event->HasMember("fingerprint")) put(w, "fingerprint", a.fingerprint());
   w.EndObject();
 }
 
@@ -92,7 +92,7 @@ void write_labels(Writer& w, const Alert& a) {
   put_some(w, "database", member_str(a.event, "database"));
   put_some(w, "webhook", a.webhook);
   put_some(w, "rule", a.rule);
-  put(w, "fingerprint", a.fingerprint);
+  put(w, "fingerprint", a.fingerprint());
   w.EndObject();
 }
 

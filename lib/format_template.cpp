@@ -161,7 +161,7 @@ std::string value_of(const Alert& a, std::string_view name) {
   if (name == "instance_display") return a.instance_display;
   if (name == "headline") return headline(a);
   if (name == "summary") return summary_line(a);
-  if (name == "event.fingerprint") return a.fingerprint;  // computed when the line has none
+  if (name == "event.fingerprint") return a.fingerprint();  // computed when the line has none
   const rapidjson::Value* v = a.root;
   for (std::string_view seg : split_path(name)) {
     if (v->IsArray() && all_digits(seg)) {

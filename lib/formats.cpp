@@ -54,7 +54,7 @@ bool build_json(const Alert& a, const FormatOptions&, Payload* out, std::string*
       e->value.Accept(w);
     }
     w.Key("fingerprint");
-    w.String(a.fingerprint.c_str(), static_cast<rapidjson::SizeType>(a.fingerprint.size()));
+    w.String(a.fingerprint().c_str(), static_cast<rapidjson::SizeType>(a.fingerprint().size()));
     w.EndObject();
   }
   w.EndObject();

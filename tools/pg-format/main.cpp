@@ -34,7 +34,8 @@ constexpr int kMaxDepth = 64;  ///< events are 3 or 4 levels deep
 
 /// How deeply `v` nests arrays and objects, without recursing.
 int json_depth(const rapidjson::Value& root) {
-  std::vector<std::pair<const rapidjson::Value*, int>> todo{{&root, 1}};
+  static std::vector<std::pair<const rapidjson::Value*, int>> todo;  // kept: no allocation per line
+  todo.assign(1, {&root, 1});
   int deepest = 0;
   while (!todo.empty()) {
     auto [v, d] = todo.back();
@@ -234,6 +235,9 @@ struct Run {
   std::map<std::string, std::unique_ptr<Shaper>> shapers;  ///< by webhook; "" is the stand-alone one
   Output out;
   uint64_t events = 0, bad = 0, skipped = 0;
+  std::string line;  ///< the line being shaped, parsed in place (its strings are the document's)
+  Payload payload;   ///< reused: its body keeps its capacity from line to line
+  std::string valid_webhook;  ///< the last webhook name found valid
 };
 
 void push_totals(Shaper& s, Output& out) {
@@ -302,7 +306,8 @@ bool shape(Run& r, rapidjson::Document& doc, std::string_view line, std::string*
   // line's values, so it is emptied first (memory stays bounded).
   doc.SetNull();
   doc.GetAllocator().Clear();
-  doc.Parse<rapidjson::kParseIterativeFlag>(line.data(), line.size());
+  r.line.assign(line.data(), line.size());
+  doc.ParseInsitu<rapidjson::kParseIterativeFlag>(&r.line[0]);
   if (doc.HasParseError()) {
     std::string what = rapidjson::GetParseError_En(doc.GetParseError());
     if (!what.empty() && what.back() == '.') what.pop_back();  // our messages end without one
@@ -322,9 +327,12 @@ bool shape(Run& r, rapidjson::Document& doc, std::string_view line, std::string*
   if (!r.o->use_config) {
     s = r.shapers[""].get();
     webhook = !r.o->webhook.empty() ? r.o->webhook : !trigger_webhook.empty() ? std::string(trigger_webhook) : "default";
-    if (!valid_webhook_name(webhook, err)) {  // it names a spool folder further on
-      *err = "trigger.webhook: " + *err;
-      return false;
+    if (webhook != r.valid_webhook) {  // nearly every line names the last one again
+      if (!valid_webhook_name(webhook, err)) {  // it names a spool folder further on
+        *err = "trigger.webhook: " + *err;
+        return false;
+      }
+      r.valid_webhook = webhook;
     }
   } else {
     webhook = trigger_webhook.empty() ? r.o->webhook : std::string(trigger_webhook);
@@ -353,7 +361,10 @@ bool shape(Run& r, rapidjson::Document& doc, std::string_view line, std::string*
     if (!s->continuous) append_delivery(webhook, s->spec->platform, s->metrics.render(a.instance_display), r.out.buffer());
     return true;
   }
-  Payload p;
+  Payload& p = r.payload;
+  p.body.clear();
+  p.content_type.clear();
+  p.grouping.clear();
   if (!s->spec->build(a, s->format, &p, err)) return false;
   size_t before = r.out.buffer()->GetSize();
   append_delivery(webhook, s->spec->platform, p, r.out.buffer());
@@ -377,7 +388,11 @@ int read_input(const std::string& path, Run& r) {
     message("cannot open " + path + ": " + err);
     return kExitNoInput;
   }
-  rapidjson::Document doc;
+  // The document's pool starts in a buffer of ours, which clearing it
+  // keeps: no allocation per line for a line of ordinary size.
+  std::vector<char> pool_buffer(64 << 10);
+  rapidjson::MemoryPoolAllocator<> pool(pool_buffer.data(), pool_buffer.size());
+  rapidjson::Document doc(&pool);
   std::string_view line;
   bool cut;
   uint64_t lineno = 0;
