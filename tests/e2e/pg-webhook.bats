@@ -154,13 +154,19 @@ left_in_spool() {
 	} | wc -l | tr -d ' '
 }
 
-@test "run: a FATAL 'too many clients' of a real server arrives as a Slack message; SIGTERM leaves an empty spool and status 0" {
+# first_refusal_then_stop: run follows the server's log, every slot is held,
+# one more client is refused; once its alert arrived, run is stopped.
+first_refusal_then_stop() {
 	start_all
 	run_start
 	fill_slots
 	refuse_one 1
 	recv_wait 1 30 || fail "nothing received: $(cat "$RUN_ERR")"
 	run_stop
+}
+
+@test "run: a FATAL 'too many clients' of a real server arrives as a Slack message; SIGTERM leaves an empty spool and status 0" {
+	first_refusal_then_stop
 	cat "$RUN_ERR"
 	assert_equal "$RUN_STATUS" 0
 	[[ ! -e $SPOOL/run.pid ]] || fail "the pidfile is left"
@@ -187,12 +193,7 @@ left_in_spool() {
 }
 
 @test "run: FATALs logged while it is stopped are sent after a restart, from the saved offset, each exactly once" {
-	start_all
-	run_start
-	fill_slots
-	refuse_one 1
-	recv_wait 1 30 || fail "nothing received: $(cat "$RUN_ERR")"
-	run_stop
+	first_refusal_then_stop
 	assert_equal "$RUN_STATUS" 0
 	assert_equal "$(left_in_spool)" 0
 	[[ -s $SPOOL/run.offsets ]] || fail "no saved offsets in $SPOOL"

@@ -16,27 +16,12 @@
 #include <string>
 
 #include "shell_words.hpp"
+#include "test_env.hpp"
 #include "url_format.hpp"
 
 using namespace pgtail;
 
 namespace {
-
-struct TempDir {
-  std::string dir_;
-  TempDir() {
-    char tmpl[] = "/tmp/pgtail-edit-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(dir_); }
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
-  std::string write(const std::string& name, const std::string& text, mode_t mode = 0600) const {
-    std::string p = path(name);
-    std::ofstream(p, std::ios::binary) << text;
-    chmod(p.c_str(), mode);
-    return p;
-  }
-};
 
 std::string slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

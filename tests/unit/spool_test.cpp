@@ -1,4 +1,5 @@
 #include "spool.hpp"
+#include "test_env.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,16 +14,6 @@
 using namespace pgtail;
 
 namespace {
-
-/// A spool root of its own, removed after the test.
-struct SpoolDir {
-  std::string root;
-  SpoolDir() {
-    char tmpl[] = "/tmp/pgtail-spool-XXXXXX";
-    root = mkdtemp(tmpl);
-  }
-  ~SpoolDir() { std::filesystem::remove_all(root); }
-};
 
 std::string slurp(const std::string& path) {
   std::ifstream f(path);
@@ -42,13 +33,13 @@ std::vector<uint64_t> put(WebhookSpool& s, std::initializer_list<const char*> li
 }  // namespace
 
 TEST_CASE("deliveries are numbered files, 0600, in order", "[spool]") {
-  SpoolDir d;
-  WebhookSpool s(d.root, "slack");
+  TempDir d;
+  WebhookSpool s(d.dir_, "slack");
   std::string err;
   REQUIRE(s.open(&err));
   std::vector<uint64_t> seqs = put(s, {R"({"body":1})", R"({"body":2})"});
   CHECK(seqs == std::vector<uint64_t>{1, 2});
-  CHECK(s.path(1) == d.root + "/slack/0000000000000001");
+  CHECK(s.path(1) == d.dir_ + "/slack/0000000000000001");
   CHECK(slurp(s.path(2)) == "{\"body\":2}\n");
   struct stat st;
   REQUIRE(stat(s.path(1).c_str(), &st) == 0);
@@ -61,14 +52,14 @@ TEST_CASE("deliveries are numbered files, 0600, in order", "[spool]") {
   CHECK(mtime > 0);
   s.remove(1);
   CHECK(s.read(1, &data, &mtime, &err) == WebhookSpool::Read::kMissing);
-  WebhookSpool again(d.root, "slack");  // numbers go on after a restart
+  WebhookSpool again(d.dir_, "slack");  // numbers go on after a restart
   REQUIRE(again.open(&err));
   CHECK(put(again, {"{}"}) == std::vector<uint64_t>{3});
 }
 
 TEST_CASE("one holder of the lock; two writers never take the same number", "[spool]") {
-  SpoolDir d;
-  WebhookSpool a(d.root, "pd"), b(d.root, "pd");
+  TempDir d;
+  WebhookSpool a(d.dir_, "pd"), b(d.dir_, "pd");
   std::string err;
   REQUIRE(a.open(&err));
   REQUIRE(b.open(&err));
@@ -76,7 +67,7 @@ TEST_CASE("one holder of the lock; two writers never take the same number", "[sp
   CHECK(a.lock(&holder));
   CHECK_FALSE(b.lock(&holder));
   CHECK(holder == getpid());
-  CHECK(summarize_spool(d.root, "pd").holder == getpid());
+  CHECK(summarize_spool(d.dir_, "pd").holder == getpid());
   std::vector<uint64_t> first = put(a, {"{}"}), second = put(b, {"{}"});
   CHECK(first == std::vector<uint64_t>{1});
   CHECK(second == std::vector<uint64_t>{2});  // b also thought 1 was next
@@ -84,54 +75,54 @@ TEST_CASE("one holder of the lock; two writers never take the same number", "[sp
 }
 
 TEST_CASE("dead deliveries keep their reason and can be queued again", "[spool]") {
-  SpoolDir d;
-  WebhookSpool s(d.root, "default");
+  TempDir d;
+  WebhookSpool s(d.dir_, "default");
   std::string err;
   REQUIRE(s.open(&err));
   put(s, {"{\"body\":1}", "{\"body\":2}"});
   REQUIRE(s.bury(1, "HTTP 404: no_service", &err));
-  CHECK(slurp(d.root + "/default/dead/0000000000000001") == "{\"body\":1}\n");
-  CHECK(slurp(d.root + "/default/dead/0000000000000001.reason") == "HTTP 404: no_service\n");
-  SpoolSummary sum = summarize_spool(d.root, "default");
+  CHECK(slurp(d.dir_ + "/default/dead/0000000000000001") == "{\"body\":1}\n");
+  CHECK(slurp(d.dir_ + "/default/dead/0000000000000001.reason") == "HTTP 404: no_service\n");
+  SpoolSummary sum = summarize_spool(d.dir_, "default");
   CHECK(sum.queued == 1);
   CHECK(sum.dead == 1);
   CHECK(sum.oldest_s > 0);
   CHECK(s.requeue_dead(&err) == 1);
   CHECK(s.scan() == std::vector<uint64_t>{2, 3});  // at the end of the queue
   CHECK(slurp(s.path(3)) == "{\"body\":1}\n");
-  CHECK_FALSE(std::filesystem::exists(d.root + "/default/dead/0000000000000001.reason"));
+  CHECK_FALSE(std::filesystem::exists(d.dir_ + "/default/dead/0000000000000001.reason"));
 }
 
 TEST_CASE("a killed writer's complete temp files are recovered, torn ones dropped", "[spool]") {
-  SpoolDir d;
-  WebhookSpool s(d.root, "w");
+  TempDir d;
+  WebhookSpool s(d.dir_, "w");
   std::string err;
   REQUIRE(s.open(&err));
   // pid 999999999 is not a running process
-  std::ofstream(d.root + "/w/.0000000000000007.999999999.tmp") << "{\"body\":7}\n";
-  std::ofstream(d.root + "/w/.0000000000000008.999999999.tmp") << "{\"body\":";
+  std::ofstream(d.dir_ + "/w/.0000000000000007.999999999.tmp") << "{\"body\":7}\n";
+  std::ofstream(d.dir_ + "/w/.0000000000000008.999999999.tmp") << "{\"body\":";
   pid_t holder;
   REQUIRE(s.lock(&holder));
   CHECK(s.recover() == 1);
   CHECK(s.scan() == std::vector<uint64_t>{7});
-  CHECK_FALSE(std::filesystem::exists(d.root + "/w/.0000000000000008.999999999.tmp"));
+  CHECK_FALSE(std::filesystem::exists(d.dir_ + "/w/.0000000000000008.999999999.tmp"));
 }
 
 TEST_CASE("the state file and the spool's place", "[spool]") {
-  SpoolDir d;
-  WebhookSpool s(d.root, "x");
+  TempDir d;
+  WebhookSpool s(d.dir_, "x");
   std::string err;
   REQUIRE(s.open(&err));
   s.write_state(SpoolState{1700000000, "retrying", 503, "HTTP 503: busy", 12});
-  CHECK(slurp(d.root + "/x/state") ==
+  CHECK(slurp(d.dir_ + "/x/state") ==
         "{\"time\":\"2023-11-14T22:13:20Z\",\"result\":\"retrying\",\"status\":503,\"error\":\"HTTP 503: busy\","
         "\"latency_ms\":12}\n");
   SpoolState st;
-  REQUIRE(read_state(d.root + "/x/state", &st));
+  REQUIRE(read_state(d.dir_ + "/x/state", &st));
   CHECK(st.time_s == 1700000000);
   CHECK(st.status == 503);
   CHECK(st.error == "HTTP 503: busy");
-  CHECK(spool_webhooks(d.root) == std::vector<std::string>{"x"});
+  CHECK(spool_webhooks(d.dir_) == std::vector<std::string>{"x"});
   CHECK(spool_root("/flag", "/cfg") == "/flag");
   setenv("PGTAIL_SPOOL", "/env", 1);
   CHECK(spool_root("", "/cfg") == "/env");

@@ -1,9 +1,11 @@
 #pragma once
 /// Helpers of the unit tests that touch the environment and the disk.
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 
@@ -37,12 +39,15 @@ struct TempDir {
     dir_ = mkdtemp(tmpl);
   }
   ~TempDir() { std::filesystem::remove_all(dir_); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::string path = dir_ + "/" + name;
-    FILE* f = std::fopen(path.c_str(), "wb");
-    std::fwrite(text.data(), 1, text.size(), f);
-    std::fclose(f);
-    return path;
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+  /// Writes `name` (mode 0600, as secrets and webhooks files are) and returns its path.
+  std::string write(const std::string& name, const std::string& text, mode_t mode = 0600) const {
+    std::string p = path(name);
+    std::ofstream(p, std::ios::binary) << text;
+    chmod(p.c_str(), mode);
+    return p;
   }
 };
 
