@@ -182,6 +182,15 @@ const WebhookConfig* find_webhook(const CommandContext& ctx, const Config& c, co
   return nullptr;
 }
 
+/// The webhooks file and the webhook `name` in it, for a command about one
+/// webhook; nullptr with *status (the file's, or 64 for no such webhook).
+const WebhookConfig* load_webhook(const CommandContext& ctx, const std::string& name, Config* c, int* status) {
+  if (!load_for_command(ctx.config_path, false, c, status)) return nullptr;
+  const WebhookConfig* w = find_webhook(ctx, *c, name);
+  if (!w) *status = kExitUsage;
+  return w;
+}
+
 // ---- add ------------------------------------------------------------------
 
 int cmd_add(const CommandContext& ctx, const std::vector<std::string>& args) {
@@ -413,9 +422,8 @@ int cmd_on(const CommandContext& ctx, const std::string& name, const std::vector
   if (rc >= 0) return rc;
   Config c;
   int status;
-  if (!load_for_command(ctx.config_path, false, &c, &status)) return status;
-  const WebhookConfig* w = find_webhook(ctx, c, name);
-  if (!w) return kExitUsage;
+  const WebhookConfig* w = load_webhook(ctx, name, &c, &status);
+  if (!w) return status;
   std::string text, err;
   for (const std::string& word : words) text += (text.empty() ? "" : " ") + word;
   Rule rule;
@@ -451,9 +459,8 @@ int cmd_off(const CommandContext& ctx, const std::string& name, const std::vecto
   if (rc >= 0) return rc;
   Config c;
   int status;
-  if (!load_for_command(ctx.config_path, false, &c, &status)) return status;
-  const WebhookConfig* w = find_webhook(ctx, c, name);
-  if (!w) return kExitUsage;
+  const WebhookConfig* w = load_webhook(ctx, name, &c, &status);
+  if (!w) return status;
   Edit e;
   if (!begin_edit(ctx, &e, &status)) return status;
   std::string text, err;
@@ -490,9 +497,8 @@ int cmd_rules(const CommandContext& ctx, const std::string& name, const std::vec
   if (rc >= 0) return rc;
   Config c;
   int status;
-  if (!load_for_command(ctx.config_path, false, &c, &status)) return status;
-  const WebhookConfig* w = find_webhook(ctx, c, name);
-  if (!w) return kExitUsage;
+  const WebhookConfig* w = load_webhook(ctx, name, &c, &status);
+  if (!w) return status;
   print_line(trigger_line(*w) + (w->enabled ? "" : " (off)"));
   return kExitOk;
 }
@@ -514,8 +520,7 @@ int cmd_set(const CommandContext& ctx, const std::string& name, const std::vecto
   }
   Config c;
   int status;
-  if (!load_for_command(ctx.config_path, false, &c, &status)) return status;
-  if (!find_webhook(ctx, c, name)) return kExitUsage;
+  if (!load_webhook(ctx, name, &c, &status)) return status;
   Edit e;
   if (!begin_edit(ctx, &e, &status)) return status;
   std::string err;
@@ -556,9 +561,8 @@ int cmd_test(const CommandContext& ctx, const std::vector<std::string>& args) {
   o.timeout_ms = static_cast<int64_t>(timeout_s * 1000);
   Config c;
   int status;
-  if (!load_for_command(ctx.config_path, false, &c, &status)) return status;
-  const WebhookConfig* w = find_webhook(ctx, c, name);
-  if (!w) return kExitUsage;
+  const WebhookConfig* w = load_webhook(ctx, name, &c, &status);
+  if (!w) return status;
   if (o.insecure) message("warning: --insecure: the endpoint's certificate is not checked");
   return test_webhook(*w, o);
 }
