@@ -21,13 +21,7 @@ std::string text_of(const rapidjson::Value* obj, const char* name) {
   if (!obj) return {};
   auto it = obj->FindMember(name);
   if (it == obj->MemberEnd()) return {};
-  const rapidjson::Value& v = it->value;
-  if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
-  if (v.IsInt64()) return std::to_string(v.GetInt64());
-  if (v.IsUint64()) return std::to_string(v.GetUint64());
-  if (v.IsDouble()) return std::to_string(v.GetDouble());
-  if (v.IsBool()) return v.GetBool() ? "true" : "false";
-  return {};
+  return value_text(it->value);
 }
 
 const rapidjson::Value* object(const rapidjson::Value& parent, const char* name) {
@@ -48,6 +42,15 @@ std::string concat(std::initializer_list<std::string_view> parts) {
 }
 
 }  // namespace
+
+std::string value_text(const rapidjson::Value& v) {
+  if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  if (v.IsUint64()) return std::to_string(v.GetUint64());
+  if (v.IsDouble()) return std::to_string(v.GetDouble());
+  if (v.IsBool()) return v.GetBool() ? "true" : "false";
+  return {};
+}
 
 std::string Alert::field(const char* name) const { return text_of(event, name); }
 std::string Alert::instance_field(const char* name) const { return text_of(instance, name); }

@@ -47,6 +47,10 @@ struct Alert {
 /// else "PostgreSQL". False with *err when the line is not a triggered event.
 bool read_alert(const rapidjson::Document& doc, const AlertOptions& options, Alert* out, std::string* err);
 
+/// An event value as text, as Alert::field() gives it: strings as they are,
+/// numbers written out, "" for anything else.
+std::string value_text(const rapidjson::Value& v);
+
 /// One line for people: "FATAL: sorry, too many clients already",
 /// "57 errors in the last 60 s (threshold 50/min) on pg16 (db1)",
 /// "Resolved: errors back to 3 …", "37 similar events suppressed in 5 min on …".

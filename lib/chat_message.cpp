@@ -66,7 +66,7 @@ const rapidjson::Value* member(const Alert& a, const char* name) {
 }
 
 /// "2024-01-15 10:23:45.123 UTC": the event's time as people read it.
-std::string time_text(int64_t ms) {
+std::string time_text_of(int64_t ms) {
   std::string s;
   s.reserve(32);
   append_rfc3339_ms(ms, &s);
@@ -74,6 +74,26 @@ std::string time_text(int64_t ms) {
   if (t != std::string::npos) s[t] = ' ';
   if (!s.empty() && s.back() == 'Z') s.replace(s.size() - 1, 1, " UTC");
   return s;
+}
+
+/// time_text_of(), the date and time of day kept from the last call: events
+/// come many to a second.
+std::string time_text(int64_t ms) {
+  thread_local int64_t second = -1;
+  thread_local std::string text;
+  if (ms < 0) return time_text_of(ms);
+  if (ms / 1000 != second) {
+    second = ms / 1000;
+    text = time_text_of(second * 1000);
+  }
+  std::string out = text;
+  int frac = static_cast<int>(ms % 1000);
+  if (out.size() < 27 || out[out.size() - 8] != '.') return time_text_of(ms);
+  char* p = &out[out.size() - 7];  // the milliseconds before " UTC"
+  p[0] = static_cast<char>('0' + frac / 100);
+  p[1] = static_cast<char>('0' + frac / 10 % 10);
+  p[2] = static_cast<char>('0' + frac % 10);
+  return out;
 }
 
 /// An event time field ("first_timestamp") as time_text(), or as written when it is not RFC 3339.
@@ -108,17 +128,42 @@ std::string scalar_text(const rapidjson::Value& v) {
   return {};
 }
 
+/// The event fields a log entry shows, in their order.
+enum LogField { kDatabase, kUser, kPid, kDetail, kHint, kContext, kStatement, kQuery, kLogFields };
+
+/// Which LogField a member name is, or kLogFields.
+int log_field(std::string_view n) {
+  switch (n.size()) {
+    case 3: return n == "pid" ? kPid : kLogFields;
+    case 4: return n == "user" ? kUser : n == "hint" ? kHint : kLogFields;
+    case 5: return n == "query" ? kQuery : kLogFields;
+    case 6: return n == "detail" ? kDetail : kLogFields;
+    case 7: return n == "context" ? kContext : kLogFields;
+    case 8: return n == "database" ? kDatabase : kLogFields;
+    case 9: return n == "statement" ? kStatement : kLogFields;
+    default: return kLogFields;
+  }
+}
+
 void add_log_facts(const Alert& a, std::vector<ChatFact>* f) {
   add(f, "Level", a.level);
   add(f, "SQLSTATE", a.sqlstate);
-  add(f, "Database", a.field("database"));
-  add(f, "User", a.field("user"));
-  add(f, "PID", a.field("pid"));
-  add(f, "DETAIL", a.field("detail"), true);
-  add(f, "HINT", a.field("hint"), true);
-  add(f, "CONTEXT", a.field("context"), true);
-  add(f, "STATEMENT", a.field("statement"), true, true);
-  add(f, "QUERY", a.field("query"), true, true);
+  // One pass over the event's members, not a search for each field; the
+  // first of two members of one name counts, as with Alert::field().
+  const rapidjson::Value* v[kLogFields] = {};
+  for (auto it = a.event->MemberBegin(); it != a.event->MemberEnd(); ++it) {
+    int i = log_field({it->name.GetString(), it->name.GetStringLength()});
+    if (i != kLogFields && !v[i]) v[i] = &it->value;
+  }
+  auto text = [&](int i) { return v[i] ? value_text(*v[i]) : std::string(); };
+  add(f, "Database", text(kDatabase));
+  add(f, "User", text(kUser));
+  add(f, "PID", text(kPid));
+  add(f, "DETAIL", text(kDetail), true);
+  add(f, "HINT", text(kHint), true);
+  add(f, "CONTEXT", text(kContext), true);
+  add(f, "STATEMENT", text(kStatement), true, true);
+  add(f, "QUERY", text(kQuery), true, true);
 }
 
 void add_rate_facts(const Alert& a, std::vector<ChatFact>* f) {

@@ -35,11 +35,14 @@ size_t first_special(std::string_view s) {
 #ifdef __SSE2__
   // Sixteen bytes at a time: nearly every text has none.
   const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>');
-  for (; i + 16 <= s.size(); i += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+  auto any = [&](size_t at) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + at));
     __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)), _mm_cmpeq_epi8(v, gt));
-    if (_mm_movemask_epi8(hit)) break;
-  }
+    return _mm_movemask_epi8(hit) != 0;
+  };
+  while (i + 16 <= s.size() && !any(i)) i += 16;
+  // The last bytes as the last sixteen, overlapping those seen.
+  if (i < s.size() && s.size() >= 16 && i + 16 > s.size() && !any(s.size() - 16)) return s.size();
 #endif
   while (i < s.size() && s[i] != '&' && s[i] != '<' && s[i] != '>') ++i;
   return i;
