@@ -1,92 +1,16 @@
-// RapidJSON's SSE2 string scanning, for reading only, in a namespace of its
-// own: the rest of the project uses RapidJSON without it (its SSE2 writer lets
-// bytes 0x1A-0x1F through unescaped), and one namespace per configuration
-// keeps the two from mixing at link time. The scanner reads whole aligned
-// 16-byte blocks, so the buffer it scans carries 16 bytes of padding.
-#define RAPIDJSON_NAMESPACE pgtail_rapidjson_sse2
-#define RAPIDJSON_NAMESPACE_BEGIN namespace pgtail_rapidjson_sse2 {
-#define RAPIDJSON_NAMESPACE_END }
-#define RAPIDJSON_SSE2
-#include <rapidjson/error/en.h>
-#include <rapidjson/reader.h>
+// Reads through json_reader.hpp: RapidJSON in a namespace of its own.
+#include "json_reader.hpp"
 
 #include "event_view.hpp"
 
 #include <cstring>
 #include <vector>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include "timestamp.hpp"
 #include "utf8.hpp"
 
 namespace rapidjson = pgtail_rapidjson_sse2;
 
-namespace pgtail {
-namespace {
-
-/// The line's in-place stream, a type of its own so that the string scan
-/// below replaces RapidJSON's, which goes byte by byte up to a 16-byte
-/// boundary (most keys and values of an event are shorter than that: an
-/// eighth of pg-match's time) and then lets bytes 0x1A-0x1F through.
-struct LineStream : rapidjson::InsituStringStream {
-  explicit LineStream(char* s) : rapidjson::InsituStringStream(s) {}
-};
-
-}  // namespace
-}  // namespace pgtail
-
-namespace pgtail_rapidjson_sse2 {
-
-template <>
-struct StreamTraits<pgtail::LineStream> {
-  enum { copyOptimization = 1 };
-};
-
-/// pg-parse writes no whitespace between tokens: one look, not a loop
-/// through StreamLocalCopy, Peek and Take.
-template <>
-inline void SkipWhitespace(pgtail::LineStream& is) {
-  char* p = is.src_;
-  while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') ++p;
-  is.src_ = p;
-}
-
-#ifdef __SSE2__
-/// Moves the stream past the string's bytes up to the first '"', '\\' or
-/// control character (copying them back over an escape already taken),
-/// 16 bytes a step from wherever it starts: the line carries 16 bytes of
-/// padding after its end, and its NUL stops the scan.
-template <>
-template <>
-inline void GenericReader<UTF8<>, UTF8<>, CrtAllocator>::ScanCopyUnescapedString<pgtail::LineStream, pgtail::LineStream>(
-    pgtail::LineStream& is, pgtail::LineStream&) {
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1F);
-  char* p = is.src_;
-  char* q = is.dst_;
-  for (;;) {
-    const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(s, quote), _mm_cmpeq_epi8(s, backslash)),
-                                      _mm_cmpeq_epi8(_mm_max_epu8(s, control), control));  // s <= 0x1F
-    unsigned r = static_cast<unsigned>(_mm_movemask_epi8(stop));
-    if (r) {
-      size_t n = static_cast<size_t>(__builtin_ctz(r));
-      if (p != q) std::memmove(q, p, n);
-      is.src_ = p + n;
-      is.dst_ = q + n;
-      return;
-    }
-    // All 16 are taken, so writing them behind the read position is safe.
-    if (p != q) _mm_storeu_si128(reinterpret_cast<__m128i*>(q), s);
-    p += 16;
-    q += 16;
-  }
-}
-#endif
-
-}  // namespace pgtail_rapidjson_sse2
 
 namespace pgtail {
 
@@ -107,7 +31,7 @@ constexpr int kMaxDepth = 64;
 /// SAX handler: records the members of the line's object and of "event";
 /// anything deeper is skipped. Offsets come from the stream's position.
 struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
-  LineStream* stream;
+  PaddedLineStream* stream;
   EventView* view;
   int depth = 0;
   enum class At { kOther, kTimestamp, kInstance, kEvent, kTrigger, kField, kTruncated } at = At::kOther;
@@ -216,7 +140,7 @@ bool EventReader::read(std::string_view line, EventView* out, std::string* err) 
   }
   buf_.assign(line.data(), line.size());
   buf_.append(16, '\0');
-  LineStream stream(&buf_[0]);
+  PaddedLineStream stream(&buf_[0]);
   Handler h;
   h.stream = &stream;
   h.view = out;

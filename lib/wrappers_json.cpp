@@ -1,20 +1,7 @@
-// RapidJSON with SSE2 string scanning, for reading only, in the namespace
-// event_view.cpp gives that configuration (one namespace per configuration
-// keeps it from mixing with the plain build at link time). The scanner reads
-// whole aligned 16-byte blocks, so the buffer it scans carries 16 bytes of
-// padding.
-#define RAPIDJSON_NAMESPACE pgtail_rapidjson_sse2
-#define RAPIDJSON_NAMESPACE_BEGIN namespace pgtail_rapidjson_sse2 {
-#define RAPIDJSON_NAMESPACE_END }
-#define RAPIDJSON_SSE2
-#include <rapidjson/error/en.h>
-#include <rapidjson/reader.h>
+// Reads through json_reader.hpp: RapidJSON in a namespace of its own.
+#include "json_reader.hpp"
 
 #include "wrappers_json.hpp"
-
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 namespace rapidjson = pgtail_rapidjson_sse2;
 
@@ -181,25 +168,6 @@ struct Handler {
   }
 };
 
-/// Where the first byte 0x1A-0x1F of `s` is, or npos. RapidJSON's SSE2 scan
-/// takes those for string bytes (it compares with 0x19), where its plain
-/// reader rejects them as JSON does.
-size_t find_high_control(std::string_view s) {
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t i = 0, n = s.size();
-#ifdef __SSE2__
-  const __m128i low = _mm_set1_epi8(0x1A), width = _mm_set1_epi8(5);
-  for (; i + 16 <= n; i += 16) {
-    __m128i v = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), low);
-    // v - 0x1A <= 5, unsigned: max(x, 5) == 5.
-    if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, width), width))) break;
-  }
-#endif
-  for (; i < n; ++i)
-    if (p[i] >= 0x1A && p[i] <= 0x1F) return i;
-  return std::string_view::npos;
-}
-
 void clear(WrapperJson* j) {
   j->logger = j->msg = j->pod = j->text = j->time = j->db_id = {};
   j->pid = j->realtime = j->ident = j->comm = {};
@@ -214,16 +182,11 @@ void clear(WrapperJson* j) {
 bool read_wrapper_json(Format format, std::string_view line, WrapperJson* out, std::string* err) {
   clear(out);
   out->buf.assign(line.data(), line.size());
-  out->buf.append(16, '\0');  // the SSE2 scanner's aligned loads may pass the NUL
+  out->buf.append(16, '\0');  // PaddedLineStream's padding
   Handler h(format, *out);
   rapidjson::Reader reader;  // its stack is allocated on first use: never, in place
-  rapidjson::InsituStringStream in(&out->buf[0]);
+  PaddedLineStream in(&out->buf[0]);
   rapidjson::ParseResult ok = reader.Parse<rapidjson::kParseInsituFlag>(in, h);
-  // A byte 0x1A-0x1F the scan let through lies in a string: the plain
-  // reader stops there, before any later error.
-  size_t control = find_high_control(line);
-  if (control != std::string_view::npos && (ok || control < ok.Offset()))
-    ok = rapidjson::ParseResult(rapidjson::kParseErrorStringEscapeInvalid, control);
   if (!ok) {
     *err = "invalid JSON at byte " + std::to_string(ok.Offset()) + ": " + rapidjson::GetParseError_En(ok.Code());
     return false;

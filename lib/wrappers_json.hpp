@@ -1,11 +1,11 @@
 #pragma once
 /// The one JSON pass over a line of the JSON wrappers (cnpg, cloudsql,
-/// journald, docker): RapidJSON's SAX reader, in place, with its SSE2 string
-/// scanning (a journald line is a kilobyte of strings around a 100-byte
-/// message). It hands back views of the members the wrappers use, not events:
-/// this build of RapidJSON lives in a namespace of its own (as in
-/// event_view.cpp) and must not meet the plain one that event.hpp includes,
-/// so wrappers.cpp, which makes the events, does not include it.
+/// journald, docker): RapidJSON's SAX reader, in place, with the 16-byte
+/// string scan of json_reader.hpp (a journald line is a kilobyte of strings
+/// around a 100-byte message). It hands back views of the members the
+/// wrappers use, not events: that build of RapidJSON lives in a namespace of
+/// its own and must not meet the plain one that event.hpp includes, so
+/// wrappers.cpp, which makes the events, does not include it.
 #include <cstdint>
 #include <optional>
 #include <string>
