@@ -1,5 +1,6 @@
 #include "alert.hpp"
 
+#include <algorithm>
 #include <initializer_list>
 
 #include "fingerprint.hpp"
@@ -24,10 +25,31 @@ std::string text_of(const rapidjson::Value* obj, const char* name) {
   return value_text(it->value);
 }
 
-const rapidjson::Value* object(const rapidjson::Value& parent, const char* name) {
-  auto it = parent.FindMember(name);
-  return it != parent.MemberEnd() && it->value.IsObject() ? &it->value : nullptr;
+/// out[i]: the first member of `obj` named names[i], or null; one pass.
+void find_members(const rapidjson::Value* obj, std::initializer_list<std::string_view> names,
+                  const rapidjson::Value** out) {
+  std::fill(out, out + names.size(), nullptr);
+  if (!obj) return;
+  size_t left = names.size();
+  for (auto it = obj->MemberBegin(); it != obj->MemberEnd() && left > 0; ++it) {
+    std::string_view key(it->name.GetString(), it->name.GetStringLength());
+    const rapidjson::Value** slot = out;
+    for (std::string_view name : names) {
+      if (!*slot && key == name) {
+        *slot = &it->value;
+        --left;
+        break;
+      }
+      ++slot;
+    }
+  }
 }
+
+std::string_view as_str(const rapidjson::Value* v) {
+  return v && v->IsString() ? std::string_view(v->GetString(), v->GetStringLength()) : std::string_view();
+}
+
+const rapidjson::Value* as_object(const rapidjson::Value* v) { return v && v->IsObject() ? v : nullptr; }
 
 std::string_view first_line_view(std::string_view s) { return s.substr(0, s.find('\n')); }
 
@@ -70,33 +92,42 @@ bool read_alert(const rapidjson::Document& doc, const AlertOptions& options, Ale
     *err = "not an event: not a JSON object";
     return false;
   }
+  // Each object read in one pass, as FindMember() would for each name.
+  const rapidjson::Value* root[4];
+  find_members(&doc, {"event", "instance", "trigger", "timestamp"}, root);
   out->root = &doc;
-  out->event = object(doc, "event");
+  out->event = as_object(root[0]);
   if (!out->event) {
     *err = "not an event: no \"event\" object";
     return false;
   }
-  out->instance = object(doc, "instance");
-  out->trigger = object(doc, "trigger");
-  out->type = str(out->event, "type");
+  out->instance = as_object(root[1]);
+  out->trigger = as_object(root[2]);
+  const rapidjson::Value* event[4];
+  find_members(out->event, {"type", "level", "message", "sqlstate"}, event);
+  out->type = as_str(event[0]);
   if (out->type.empty()) {
     *err = "not an event: no event.type";
     return false;
   }
-  out->level = str(out->event, "level");
-  out->message = str(out->event, "message");
-  out->sqlstate = str(out->event, "sqlstate");
-  out->timestamp = str(&doc, "timestamp");
-  out->webhook = str(out->trigger, "webhook");
-  out->rule = str(out->trigger, "rule");
+  out->level = as_str(event[1]);
+  out->message = as_str(event[2]);
+  out->sqlstate = as_str(event[3]);
+  out->timestamp = as_str(root[3]);
+  const rapidjson::Value* trigger[2];
+  find_members(out->trigger, {"webhook", "rule"}, trigger);
+  out->webhook = as_str(trigger[0]);
+  out->rule = as_str(trigger[1]);
   if (!out->timestamp.empty() && !parse_iso8601(out->timestamp, &out->time_ms)) {
     *err = "not an event: timestamp '" + std::string(out->timestamp.substr(0, 40)) + "' is not RFC 3339";
     return false;
   }
 
-  std::string name = std::string(str(out->instance, "name"));
-  std::string host = std::string(str(out->instance, "host"));
-  std::string version = out->instance_field("version");
+  const rapidjson::Value* instance[3];
+  find_members(out->instance, {"name", "host", "version"}, instance);
+  std::string name = std::string(as_str(instance[0]));
+  std::string host = std::string(as_str(instance[1]));
+  std::string version = instance[2] ? value_text(*instance[2]) : std::string();
   if (!options.instance_name.empty())
     out->instance_display = options.instance_name;
   else if (name.empty() && !version.empty())

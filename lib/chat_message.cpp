@@ -1,6 +1,7 @@
 #include "chat_message.hpp"
 
 #include <algorithm>
+#include <cstring>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -30,12 +31,21 @@ bool printable_ascii(std::string_view s) {
   const char* end = p + s.size();
 #ifdef __SSE2__
   const __m128i low = _mm_set1_epi8(0x1F), del = _mm_set1_epi8(0x7F);
-  for (; end - p >= 16; p += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // Signed: bytes from 0x80 are negative, so not above 0x1F either.
-    __m128i ok = _mm_and_si128(_mm_cmpgt_epi8(v, low), _mm_cmplt_epi8(v, del));
-    if (_mm_movemask_epi8(ok) != 0xFFFF) return false;
+  // Signed: bytes from 0x80 are negative, so not above 0x1F either.
+  auto printable = [&](const char* at) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+    return _mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(v, low), _mm_cmplt_epi8(v, del))) == 0xFFFF;
+  };
+  if (s.size() < 16) {  // short texts: one load, padded with a printable byte
+    char pad[16];
+    std::memset(pad, 'a', sizeof pad);
+    std::memcpy(pad, s.data(), s.size());
+    return printable(pad);
   }
+  for (; end - p >= 16; p += 16)
+    if (!printable(p)) return false;
+  // The last bytes as the last sixteen, overlapping those seen.
+  return p == end || printable(end - 16);
 #endif
   for (; p < end; ++p)
     if (static_cast<unsigned char>(*p) < 0x20 || static_cast<unsigned char>(*p) >= 0x7F) return false;

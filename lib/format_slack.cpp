@@ -3,6 +3,7 @@
 // as fields. Every text, log-derived or not, has Slack's three characters
 // escaped, so nothing in a log line can become <!channel>, <@U…> or a link;
 // `link_names` and `parse` are never sent.
+#include <cstring>
 #include <utility>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -40,6 +41,13 @@ size_t first_special(std::string_view s) {
     __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)), _mm_cmpeq_epi8(v, gt));
     return _mm_movemask_epi8(hit) != 0;
   };
+  if (s.size() < 16) {  // most texts: one padded load
+    char pad[16] = {};
+    std::memcpy(pad, s.data(), s.size());
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(pad));
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)), _mm_cmpeq_epi8(v, gt));
+    if (!_mm_movemask_epi8(hit)) return s.size();
+  }
   while (i + 16 <= s.size() && !any(i)) i += 16;
   // The last bytes as the last sixteen, overlapping those seen.
   if (i < s.size() && s.size() >= 16 && i + 16 > s.size() && !any(s.size() - 16)) return s.size();
