@@ -35,7 +35,7 @@ void find_members(const rapidjson::Value* obj, std::initializer_list<std::string
     std::string_view key(it->name.GetString(), it->name.GetStringLength());
     const rapidjson::Value** slot = out;
     for (std::string_view name : names) {
-      if (!*slot && key == name) {
+      if (!*slot && key.size() == name.size() && key == name) {
         *slot = &it->value;
         --left;
         break;

@@ -57,17 +57,20 @@ void clean(std::string* s) {
   if (!printable_ascii(*s)) *s = display_text(*s);
 }
 
-void add(std::vector<ChatFact>* facts, std::string name, std::string&& value, bool wide = false, bool code = false) {
+void add(std::vector<ChatFact>* facts, std::string_view name, std::string&& value, bool wide = false,
+         bool code = false) {
+  if (value.empty()) return;  // an absent field, most often
   std::string v = std::move(value);
   clean(&v);
   if (blank(v)) return;
   // Bytes are never fewer than characters: only a longer text may need cutting.
   if (!wide && v.size() > kShortChars) v = truncate_chars(v, kShortChars);
-  facts->push_back({std::move(name), std::move(v), wide, code});
+  facts->push_back({std::string(name), std::move(v), wide, code});
 }
 
-void add(std::vector<ChatFact>* facts, std::string name, std::string_view value, bool wide = false, bool code = false) {
-  add(facts, std::move(name), std::string(value), wide, code);
+void add(std::vector<ChatFact>* facts, std::string_view name, std::string_view value, bool wide = false,
+         bool code = false) {
+  if (!value.empty()) add(facts, name, std::string(value), wide, code);
 }
 
 const rapidjson::Value* member(const Alert& a, const char* name) {
@@ -244,15 +247,17 @@ ChatColor color_of(const Alert& a) {
 
 }  // namespace
 
-ChatMessage chat_message(const Alert& a) {
+ChatMessage chat_message(const Alert& a, ChatParts parts) {
   ChatMessage m;
   m.headline = headline(a);
   clean(&m.headline);
   m.summary = summary_line(a);
   clean(&m.summary);
-  m.title = title_of(a);
-  clean(&m.title);
-  m.text = display_text(a.message);
+  if (parts.title) {
+    m.title = title_of(a);
+    clean(&m.title);
+  }
+  if (parts.text) m.text = display_text(a.message);
   m.footer = a.rule.empty() ? std::string("pgtail") : "pgtail \xC2\xB7 " + std::string(a.rule);
   clean(&m.footer);
   m.color = color_of(a);
@@ -268,11 +273,16 @@ ChatMessage chat_message(const Alert& a) {
     if (period > 0) add(&f, "Period", format_duration(period));
     add(&f, "Levels", levels_text(a));
     m.more = top_messages(a);
-    if (!m.more.empty()) m.text += "\n" + m.more;
+    if (!m.more.empty() && parts.text) m.text += "\n" + m.more;
   } else {
     add_log_facts(a, &f);
-    size_t nl = m.text.find('\n');
-    if (nl != std::string::npos && !blank(std::string_view(m.text).substr(nl))) m.more = m.text.substr(nl + 1);
+    // The lines after the first, cleaned as in the whole text: cleaning
+    // keeps every newline and cleans what follows one as it would alone.
+    size_t nl = a.message.find('\n');
+    if (nl != std::string_view::npos) {
+      std::string rest = display_text(a.message.substr(nl + 1));
+      if (!blank(rest)) m.more = std::move(rest);
+    }
   }
   return m;
 }

@@ -36,12 +36,19 @@ struct ChatMessage {
   ChatColor color = ChatColor::kGood;
 };
 
+/// What a format shows of a chat message, so that chat_message() need not
+/// make the rest.
+struct ChatParts {
+  bool title = true;  ///< ChatMessage::title
+  bool text = true;   ///< ChatMessage::text (`more` is always made)
+};
+
 /// The chat message for `a`. Facts: Instance, Time, Level, SQLSTATE,
 /// Database, User, PID, then DETAIL, HINT, CONTEXT, STATEMENT, QUERY where
 /// present; rate events: Count, Threshold, Window, the rate's key fields,
 /// Sample message (rate_threshold) or Since (rate_resolved); suppressed:
 /// Count, Period, Levels.
-ChatMessage chat_message(const Alert& a);
+ChatMessage chat_message(const Alert& a, ChatParts parts = {});
 
 /// Log text made safe to show: bytes that are not UTF-8 (and NUL) become
 /// U+FFFD, other control characters than newline and tab their visible Unicode

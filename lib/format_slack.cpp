@@ -98,7 +98,9 @@ void put(JsonLineWriter& w, const char (&key)[N], const std::string& s) {
 }  // namespace
 
 bool build_slack(const Alert& a, const FormatOptions&, Payload* out, std::string*) {
-  ChatMessage m = chat_message(a);
+  ChatParts parts;
+  parts.title = parts.text = false;  // the headline and `more` say it
+  ChatMessage m = chat_message(a, parts);
   FitText text{escape(std::move(m.headline)), kText}, fallback{escape(std::move(m.summary)), kFallback},
       more{escape(std::move(m.more)), kAttachmentText}, footer{escape(std::move(m.footer)), kFooter};
   // Kept from message to message, as the buffer below: no allocation for them.

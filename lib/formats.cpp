@@ -64,7 +64,7 @@ bool build_json(const Alert& a, const FormatOptions&, Payload* out, std::string*
 
 void append_delivery(std::string_view webhook, std::string_view platform, const Payload& p,
                      rapidjson::StringBuffer* out) {
-  JsonLineWriter w;
+  thread_local JsonLineWriter w;  // kept: its stack is allocated once
   w.Reset(*out);
   w.StartObject();
   w.Member("webhook", webhook.data(), static_cast<rapidjson::SizeType>(webhook.size()));
