@@ -11,6 +11,10 @@
 #include <memory>
 #include <sstream>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
@@ -294,27 +298,52 @@ int64_t push_due(Run& r, int64_t now) {
   return wait;
 }
 
+/// How many '{' and '[' `s` has, strings included: no line nests deeper.
+size_t opening_brackets(std::string_view s) {
+  size_t n = 0, i = 0;
+#ifdef __SSE2__
+  const __m128i brace = _mm_set1_epi8('{'), bracket = _mm_set1_epi8('[');
+  for (; i + 16 <= s.size(); i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, brace), _mm_cmpeq_epi8(v, bracket));
+    n += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(_mm_movemask_epi8(hit))));
+  }
+#endif
+  for (; i < s.size(); ++i) n += s[i] == '{' || s[i] == '[';
+  return n;
+}
+
 /// Shapes one line; false with *err (the caller reports it).
 bool shape(Run& r, rapidjson::Document& doc, std::string_view line, std::string* err) {
   if (!utf8_clean(line)) {
     *err = "invalid JSON: not valid UTF-8";
     return false;
   }
-  // Iterative: a deeply nested line cannot overflow the stack here, and the
-  // depth check keeps the recursive writing of bodies safe too.
+  // A line with few brackets cannot nest deeply: it is parsed recursively,
+  // in place (faster). Others, and lines in error (for the same message),
+  // are parsed iteratively, so that a deeply nested line cannot overflow the
+  // stack here; the depth check keeps the recursive writing of bodies safe.
   // The document is reused line after line: its pool would keep every
   // line's values, so it is emptied first (memory stays bounded).
-  doc.SetNull();
-  doc.GetAllocator().Clear();
-  r.line.assign(line.data(), line.size());
-  doc.ParseInsitu<rapidjson::kParseIterativeFlag>(&r.line[0]);
+  bool shallow = opening_brackets(line) <= kMaxDepth;
+  if (shallow) {
+    doc.SetNull();
+    doc.GetAllocator().Clear();
+    r.line.assign(line.data(), line.size());
+    doc.ParseInsitu<rapidjson::kParseDefaultFlags>(&r.line[0]);
+  }
+  if (!shallow || doc.HasParseError()) {
+    doc.SetNull();
+    doc.GetAllocator().Clear();
+    doc.Parse<rapidjson::kParseIterativeFlag>(line.data(), line.size());
+  }
   if (doc.HasParseError()) {
     std::string what = rapidjson::GetParseError_En(doc.GetParseError());
     if (!what.empty() && what.back() == '.') what.pop_back();  // our messages end without one
     *err = "invalid JSON at byte " + std::to_string(doc.GetErrorOffset() + 1) + ": " + what;
     return false;
   }
-  if (json_depth(doc) > kMaxDepth) {
+  if (!shallow && json_depth(doc) > kMaxDepth) {
     *err = "not an event: nested more than " + std::to_string(kMaxDepth) + " deep";
     return false;
   }
