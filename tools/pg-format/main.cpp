@@ -1,7 +1,8 @@
 // pg-format: triggered events (from pg-match) in, deliveries out: what to
 // POST, for which webhook, shaped for Slack, Discord, PagerDuty, Opsgenie,
-// Teams, a Pushgateway, a SIEM or a template (DESIGN.md contract 3). Flags and
-// the read loop only; the formats live in lib/ (formats.hpp, metrics.hpp).
+// Teams, a Pushgateway, a SIEM or a template (DESIGN.md contract 3). Flags,
+// the read loop, reloads and continuous pushes; the shaping of a line lives
+// in lib/shaper.hpp, the formats in lib/formats.hpp and lib/metrics.hpp.
 #include <time.h>
 
 #include <csignal>
@@ -11,13 +12,6 @@
 #include <memory>
 #include <sstream>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-
 #include "cli.hpp"
 #include "config.hpp"
 #include "diag.hpp"
@@ -25,35 +19,16 @@
 #include "line_reader.hpp"
 #include "metrics.hpp"
 #include "output.hpp"
+#include "shaper.hpp"
 #include "suggest.hpp"
 #include "template.hpp"
-#include "utf8.hpp"
 
 using namespace pgtail;
 
 namespace {
 
 constexpr size_t kMaxLine = 64 << 20;
-constexpr int kMaxDepth = 64;  ///< events are 3 or 4 levels deep
 
-/// How deeply `v` nests arrays and objects, without recursing.
-int json_depth(const rapidjson::Value& root) {
-  static std::vector<std::pair<const rapidjson::Value*, int>> todo;  // kept: no allocation per line
-  todo.assign(1, {&root, 1});
-  int deepest = 0;
-  while (!todo.empty()) {
-    auto [v, d] = todo.back();
-    todo.pop_back();
-    if (!v->IsObject() && !v->IsArray()) continue;
-    deepest = std::max(deepest, d);
-    if (deepest > kMaxDepth) break;
-    if (v->IsObject())
-      for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it) todo.emplace_back(&it->value, d + 1);
-    else
-      for (auto it = v->Begin(); it != v->End(); ++it) todo.emplace_back(&*it, d + 1);
-  }
-  return deepest;
-}
 
 struct Options {
   std::string format = "json", config, webhook, instance_name, routing_key, template_text, template_file;
@@ -62,18 +37,6 @@ struct Options {
   double interval_s = 60;
 };
 
-/// How one webhook's events are shaped.
-struct Shaper {
-  std::string webhook;
-  const FormatSpec* spec = nullptr;
-  FormatOptions format;
-  AlertOptions alert;
-  bool continuous = false;
-  int64_t interval_ms = 60000;
-  Metrics metrics;
-  int64_t next_push_ms = 0;  ///< continuous: when the totals go out next
-  bool dirty = false;        ///< continuous: counted since the last push
-};
 
 int64_t monotonic_ms() {
   struct timespec ts;
@@ -183,52 +146,6 @@ int shaper_from_flags(const Options& o, Shaper* s) {
   return -1;
 }
 
-/// One Shaper per webhook of the config file. Returns an exit status, or -1.
-int shapers_from_config(const Options& o, std::map<std::string, std::unique_ptr<Shaper>>* out) {
-  Config config;
-  std::string err, path = config_path(o.config);
-  if (!load_config(path, &config, &err)) {
-    message(err);
-    return kExitConfig;
-  }
-  if (!o.webhook.empty() && !config.find(o.webhook))
-    return usage_error("no webhook '" + o.webhook + "' in " + path);
-  for (const WebhookConfig& w : config.webhooks) {
-    if (!o.webhook.empty() && w.name != o.webhook) continue;
-    auto s = std::make_unique<Shaper>();
-    s->webhook = w.name;
-    s->spec = find_format(w.format.empty() ? "json" : w.format);
-    if (!s->spec || !w.resolved({"format", "routing_key", "instance_name", "template", "continuous", "interval"}, &err)) {
-      message(err.empty() ? path + ": webhook '" + w.name + "': unknown format '" + w.format + "'" : err);
-      return kExitConfig;
-    }
-    s->alert.instance_name = o.instance_name.empty() ? w.instance_name : o.instance_name;
-    s->format.routing_key = w.routing_key;
-    s->format.template_text = w.template_text;
-    s->format.teams_legacy = w.teams_legacy;
-    s->format.template_json = w.template_json;
-    s->continuous = w.continuous;
-    if (w.interval_ms) s->interval_ms = *w.interval_ms;
-    std::string where = path + ":" + std::to_string(w.line) + ": webhook '" + w.name + "': ";
-    if (std::string(s->spec->name) == "pagerduty" && s->format.routing_key.empty()) {
-      message(where + "format pagerduty needs routing_key (as in routing_key = ${PD_ROUTING_KEY})");
-      return kExitConfig;
-    }
-    if (std::string(s->spec->name) == "template" &&
-        !check_template(s->format.template_text, &err, s->format.template_json)) {  // the loader saw it is there
-      auto key = w.lines.find(w.lines.count("template") ? "template" : "template_file");
-      message(path + ":" + std::to_string(key == w.lines.end() ? w.line : key->second) + ": webhook '" + w.name +
-              "': " + err);
-      return kExitConfig;
-    }
-    if (s->continuous && s->spec->build) {
-      message(where + "continuous goes with format prometheus");
-      return kExitConfig;
-    }
-    (*out)[w.name] = std::move(s);
-  }
-  return -1;
-}
 
 }  // namespace
 
@@ -236,21 +153,11 @@ namespace {
 
 struct Run {
   const Options* o;
-  std::map<std::string, std::unique_ptr<Shaper>> shapers;  ///< by webhook; "" is the stand-alone one
+  Shapers shapers;
   Output out;
-  uint64_t events = 0, bad = 0, skipped = 0;
-  std::string line;  ///< the line being shaped, parsed in place (its strings are the document's)
-  Payload payload;   ///< reused: its body keeps its capacity from line to line
-  std::string valid_webhook;  ///< the last webhook name found valid
+  uint64_t events = 0, bad = 0;
 };
 
-void push_totals(Shaper& s, Output& out) {
-  for (const std::string& instance : s.metrics.instances()) {
-    append_delivery(s.webhook, s.spec->platform, s.metrics.render(instance), out.buffer());
-    out.maybe_flush();
-  }
-  s.dirty = false;
-}
 
 volatile sig_atomic_t g_reload = 0;
 void on_sighup(int) { g_reload = 1; }
@@ -262,8 +169,8 @@ void on_sighup(int) { g_reload = 1; }
 void maybe_reload(Run& r) {
   if (!g_reload) return;
   g_reload = 0;
-  std::map<std::string, std::unique_ptr<Shaper>> fresh;
-  if (shapers_from_config(*r.o, &fresh) >= 0) {
+  Shapers fresh;
+  if (shapers_from_config(config_path(r.o->config), r.o->webhook, r.o->instance_name, &fresh) >= 0) {
     message("config not reloaded: keeping the webhooks in use");
     return;
   }
@@ -298,116 +205,7 @@ int64_t push_due(Run& r, int64_t now) {
   return wait;
 }
 
-/// How many '{' and '[' `s` has, strings included: no line nests deeper.
-size_t opening_brackets(std::string_view s) {
-  size_t n = 0, i = 0;
-#ifdef __SSE2__
-  const __m128i brace = _mm_set1_epi8('{'), bracket = _mm_set1_epi8('[');
-  for (; i + 16 <= s.size(); i += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, brace), _mm_cmpeq_epi8(v, bracket));
-    n += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(_mm_movemask_epi8(hit))));
-  }
-#endif
-  for (; i < s.size(); ++i) n += s[i] == '{' || s[i] == '[';
-  return n;
-}
 
-/// Shapes one line; false with *err (the caller reports it).
-bool shape(Run& r, rapidjson::Document& doc, std::string_view line, std::string* err) {
-  if (!utf8_clean(line)) {
-    *err = "invalid JSON: not valid UTF-8";
-    return false;
-  }
-  // A line with few brackets cannot nest deeply: it is parsed recursively,
-  // in place (faster). Others, and lines in error (for the same message),
-  // are parsed iteratively, so that a deeply nested line cannot overflow the
-  // stack here; the depth check keeps the recursive writing of bodies safe.
-  // The document is reused line after line: its pool would keep every
-  // line's values, so it is emptied first (memory stays bounded).
-  bool shallow = opening_brackets(line) <= kMaxDepth;
-  if (shallow) {
-    doc.SetNull();
-    doc.GetAllocator().Clear();
-    r.line.assign(line.data(), line.size());
-    doc.ParseInsitu<rapidjson::kParseDefaultFlags>(&r.line[0]);
-  }
-  if (!shallow || doc.HasParseError()) {
-    doc.SetNull();
-    doc.GetAllocator().Clear();
-    doc.Parse<rapidjson::kParseIterativeFlag>(line.data(), line.size());
-  }
-  if (doc.HasParseError()) {
-    std::string what = rapidjson::GetParseError_En(doc.GetParseError());
-    if (!what.empty() && what.back() == '.') what.pop_back();  // our messages end without one
-    *err = "invalid JSON at byte " + std::to_string(doc.GetErrorOffset() + 1) + ": " + what;
-    return false;
-  }
-  if (!shallow && json_depth(doc) > kMaxDepth) {
-    *err = "not an event: nested more than " + std::to_string(kMaxDepth) + " deep";
-    return false;
-  }
-  std::string_view trigger_webhook;
-  if (doc.IsObject() && doc.HasMember("trigger") && doc["trigger"].IsObject() && doc["trigger"].HasMember("webhook") &&
-      doc["trigger"]["webhook"].IsString())
-    trigger_webhook = doc["trigger"]["webhook"].GetString();
-  Shaper* s = nullptr;
-  std::string webhook;
-  if (!r.o->use_config) {
-    s = r.shapers[""].get();
-    webhook = !r.o->webhook.empty() ? r.o->webhook : !trigger_webhook.empty() ? std::string(trigger_webhook) : "default";
-    if (webhook != r.valid_webhook) {  // nearly every line names the last one again
-      if (!valid_webhook_name(webhook, err)) {  // it names a spool folder further on
-        *err = "trigger.webhook: " + *err;
-        return false;
-      }
-      r.valid_webhook = webhook;
-    }
-  } else {
-    webhook = trigger_webhook.empty() ? r.o->webhook : std::string(trigger_webhook);
-    if (webhook.empty()) {
-      *err = "no trigger.webhook to take the format from (pass --webhook NAME)";
-      return false;
-    }
-    auto it = r.shapers.find(webhook);
-    if (it == r.shapers.end()) {
-      if (!r.o->webhook.empty()) {
-        ++r.skipped;  // another webhook's event
-        return true;
-      }
-      *err = "no webhook '" + webhook + "' in the config";
-      return false;
-    }
-    s = it->second.get();
-  }
-  Alert a;
-  if (!read_alert(doc, s->alert, &a, err)) return false;
-  if (!s->spec->build) {
-    s->metrics.add(a, webhook);
-    std::string notice = s->metrics.take_notice();
-    if (!notice.empty()) message("warning: " + notice);
-    s->dirty = true;
-    if (!s->continuous) append_delivery(webhook, s->spec->platform, s->metrics.render(a.instance_display), r.out.buffer());
-    return true;
-  }
-  Payload& p = r.payload;
-  p.body.clear();
-  p.content_type.clear();
-  p.grouping.clear();
-  if (!s->spec->build(a, s->format, &p, err)) return false;
-  size_t before = r.out.buffer()->GetSize();
-  append_delivery(webhook, s->spec->platform, p, r.out.buffer());
-  // RapidJSON decodes a lone surrogate escape (\udc00) into the bytes of a
-  // surrogate and writes them out: they become U+FFFD, like any invalid UTF-8.
-  std::string_view written(r.out.buffer()->GetString() + before, r.out.buffer()->GetSize() - before);
-  if (!utf8_clean(written)) {
-    std::string repaired;
-    utf8_repair(written, &repaired);
-    r.out.buffer()->Pop(written.size());
-    std::memcpy(r.out.buffer()->Push(repaired.size()), repaired.data(), repaired.size());
-  }
-  return true;
-}
 
 int read_input(const std::string& path, Run& r) {
   std::string err;
@@ -417,11 +215,7 @@ int read_input(const std::string& path, Run& r) {
     message("cannot open " + path + ": " + err);
     return kExitNoInput;
   }
-  // The document's pool starts in a buffer of ours, which clearing it
-  // keeps: no allocation per line for a line of ordinary size.
-  std::vector<char> pool_buffer(64 << 10);
-  rapidjson::MemoryPoolAllocator<> pool(pool_buffer.data(), pool_buffer.size());
-  rapidjson::Document doc(&pool);
+  LineShaper shaper(r.o->use_config, r.o->webhook);
   std::string_view line;
   bool cut;
   uint64_t lineno = 0;
@@ -443,7 +237,7 @@ int read_input(const std::string& path, Run& r) {
     if (cut)
       err = "line longer than " + std::to_string(kMaxLine) + " bytes";
     maybe_reload(r);
-    if (!cut && shape(r, doc, line, &err)) {
+    if (!cut && shaper.shape(r.shapers, line, r.out, &err)) {
       ++r.events;
     } else {
       ++r.bad;
@@ -467,7 +261,7 @@ int main(int argc, char** argv) {
     struct sigaction sa = {};
     sa.sa_handler = on_sighup;
     sigaction(SIGHUP, &sa, nullptr);  // before the file is read: a reload asked for meanwhile is not lost
-    rc = shapers_from_config(o, &r.shapers);
+    rc = shapers_from_config(config_path(o.config), o.webhook, o.instance_name, &r.shapers);
   } else {
     auto s = std::make_unique<Shaper>();
     rc = shaper_from_flags(o, s.get());
