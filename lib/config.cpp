@@ -719,4 +719,16 @@ std::string redact_url(std::string_view url) {
   return query == std::string_view::npos ? out : out + "?****";
 }
 
+bool header_flag(std::string_view h, std::string* norm, std::string* err) {
+  for (char sep : {':', '='}) {
+    size_t at = h.find(sep);
+    if (at == std::string_view::npos || !is_token(h.substr(0, at))) continue;
+    if (check_header(std::string(h.substr(0, at)) + ":" + std::string(h.substr(at + 1)), norm, err)) return true;
+    *err = "--" + *err;
+    return false;
+  }
+  *err = "--header must be 'Name: value' or Name=value, like 'Authorization: Bearer ${TOKEN}'";
+  return false;
+}
+
 }  // namespace pgtail

@@ -125,5 +125,9 @@ std::string redact_url(std::string_view url);
 /// Whether `url` is one the tools can send to (http:// or https://, a host,
 /// no spaces or control characters); *err says why not, the url redacted.
 bool check_url(std::string_view url, std::string* err);
+/// A --header flag, "Name: value" or Name=value, as "Name: value"; ${ENV}
+/// is left as written. False with *err (a bad name, no value, a line break
+/// or control character in the value).
+bool header_flag(std::string_view h, std::string* norm, std::string* err);
 
 }  // namespace pgtail

@@ -135,33 +135,6 @@ int parse_command(const CommandContext& ctx, CLI::App& app, std::vector<std::str
   return -1;
 }
 
-/// "Name: value" from "Name: value" or "Name=value".
-bool parse_header(const std::string& h, std::string* out, std::string* err) {
-  auto token = [](std::string_view s) {
-    if (s.empty()) return false;
-    for (char c : s)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && !std::strchr("!#$%&'*+-.^_`|~", c)) return false;
-    return true;
-  };
-  for (char sep : {':', '='}) {
-    size_t at = h.find(sep);
-    if (at == std::string::npos || !token(h.substr(0, at))) continue;
-    std::string value = h.substr(at + 1);
-    value.erase(0, value.find_first_not_of(" \t"));
-    value.erase(value.find_last_not_of(" \t") + 1);
-    if (value.empty()) break;
-    for (char c : value)
-      if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) {
-        *err = "--header '" + h.substr(0, at) + "' contains a line break or control character";
-        return false;
-      }
-    *out = h.substr(0, at) + ": " + value;
-    return true;
-  }
-  *err = "--header must be 'Name: value' or Name=value, like 'Authorization: Bearer ${TOKEN}'";
-  return false;
-}
-
 std::string trigger_line(const WebhookConfig& w) {
   std::string list = trigger_list(w);
   if (list.empty()) return "Webhook '" + w.name + "' has no rules: it triggers on nothing";
@@ -223,7 +196,7 @@ int cmd_add(const CommandContext& ctx, const std::vector<std::string>& args) {
   std::vector<std::string> norm;
   for (const std::string& h : headers) {
     std::string n;
-    if (!parse_header(h, &n, &err)) return command_usage(ctx, err);
+    if (!header_flag(h, &n, &err)) return command_usage(ctx, err);
     norm.push_back(n);
   }
   if (!routing_key.empty() && !fits_on_line("routing_key", routing_key, &err))

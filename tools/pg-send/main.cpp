@@ -125,24 +125,15 @@ int check_values(Options* o) {
 
 /// "Name: value" or Name=value, as "Name: value"; ${ENV} expanded.
 bool parse_header(const std::string& h, std::string* out, std::string* err) {
-  size_t colon = h.find(':'), eq = h.find('=');
-  size_t cut = colon != std::string::npos && (eq == std::string::npos || colon < eq) ? colon : eq;
-  std::string name = h.substr(0, cut), value;
-  if (cut == std::string::npos || name.empty() || name.find_first_of(" \t\r\n") != std::string::npos) {
-    *err = "--header must be 'Name: value' or Name=value";
-    return false;
-  }
-  if (!expand_env(h.substr(cut + 1), &value, err)) {
+  std::string norm, value;
+  if (!header_flag(h, &norm, err)) return false;
+  size_t colon = norm.find(':');
+  std::string name = norm.substr(0, colon);
+  if (!expand_env(norm.substr(colon + 2), &value, err)) {
     *err = "--header '" + name + "': " + *err;
     return false;
   }
-  if (value.find_first_of("\r\n") != std::string::npos) {
-    *err = "--header '" + name + "' contains a line break";
-    return false;
-  }
-  value.erase(0, value.find_first_not_of(" \t"));
-  *out = name + ": " + value;
-  return true;
+  return header_flag(name + ": " + value, out, err);
 }
 
 /// The webhook of --url and --header.
