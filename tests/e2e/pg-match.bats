@@ -20,18 +20,12 @@ teardown_file() {
 }
 
 setup() {
-	load '/usr/lib/bats/bats-support/load'
-	load '/usr/lib/bats/bats-assert/load'
+	source "$BATS_TEST_DIRNAME/common.bash"
+	e2e_setup pg-match
 	PGT_E2E_DIR=$BATS_TEST_DIRNAME
 	source "$PGT_E2E_DIR/pg_server.bash"
 	source "$PGT_E2E_DIR/workload.bash"
-	local root
-	root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-	BUILD=${BUILD:-build}
-	[[ $BUILD == /* ]] || BUILD=$root/$BUILD
-	PATH=$BUILD/bin:$PATH
-	[[ -x $BUILD/bin/pg-match ]] || fail "no $BUILD/bin/pg-match: run make all (or set BUILD)"
-	export LC_ALL=C TZ=UTC PGCLIENTENCODING=UTF8
+	export PGCLIENTENCODING=UTF8
 }
 
 teardown() {

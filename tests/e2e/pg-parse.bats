@@ -21,18 +21,13 @@ teardown_file() {
 }
 
 setup() {
-	load '/usr/lib/bats/bats-support/load'
-	load '/usr/lib/bats/bats-assert/load'
+	source "$BATS_TEST_DIRNAME/common.bash"
+	e2e_setup pg-parse
 	PGT_E2E_DIR=$BATS_TEST_DIRNAME
 	source "$PGT_E2E_DIR/pg_server.bash"
 	source "$PGT_E2E_DIR/workload.bash"
-	local root
-	root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-	BUILD=${BUILD:-build}
-	[[ $BUILD == /* ]] || BUILD=$root/$BUILD
 	PG_PARSE=$BUILD/bin/pg-parse
-	[[ -x $PG_PARSE ]] || fail "no $PG_PARSE: run make all (or set BUILD)"
-	export LC_ALL=C TZ=UTC PGCLIENTENCODING=UTF8
+	export PGCLIENTENCODING=UTF8
 }
 
 teardown() {

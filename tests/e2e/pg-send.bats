@@ -16,21 +16,10 @@
 bats_require_minimum_version 1.5.0
 
 setup() {
-	load '/usr/lib/bats/bats-support/load'
-	load '/usr/lib/bats/bats-assert/load'
+	source "$BATS_TEST_DIRNAME/common.bash"
+	e2e_setup pg-send
 	load ../receiver/receiver
-	local root
-	root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-	BUILD=${BUILD:-build}
-	[[ $BUILD == /* ]] || BUILD=$root/$BUILD
-	PATH=$BUILD/bin:$PATH
-	[[ -x $BUILD/bin/pg-send ]] || fail "no $BUILD/bin/pg-send: run make all (or set BUILD)"
-	if [[ -x /usr/bin/python3 ]]; then PGT_PYTHON3=/usr/bin/python3; else PGT_PYTHON3=$(command -v python3); fi
-	export LC_ALL=C TZ=UTC HOME=$BATS_TEST_TMPDIR
-	unset XDG_CONFIG_HOME XDG_STATE_HOME PGTAIL_CONFIG
-	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
-	SPOOL=$BATS_TEST_TMPDIR/spool
-	export PGTAIL_SPOOL=$SPOOL
+	e2e_private_env
 	cd "$BATS_TEST_TMPDIR"
 }
 

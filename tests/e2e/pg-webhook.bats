@@ -31,25 +31,15 @@ teardown_file() {
 }
 
 setup() {
-	load '/usr/lib/bats/bats-support/load'
-	load '/usr/lib/bats/bats-assert/load'
+	source "$BATS_TEST_DIRNAME/common.bash"
+	e2e_setup pg-webhook
 	load ../receiver/receiver
 	PGT_E2E_DIR=$BATS_TEST_DIRNAME
 	source "$PGT_E2E_DIR/pg_server.bash"
 	source "$PGT_E2E_DIR/workload.bash"
-	local root
-	root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-	BUILD=${BUILD:-build}
-	[[ $BUILD == /* ]] || BUILD=$root/$BUILD
-	PATH=$BUILD/bin:$PATH
-	[[ -x $BUILD/bin/pg-webhook ]] || fail "no $BUILD/bin/pg-webhook: run make all (or set BUILD)"
 	command -v jq >/dev/null || fail "no jq: run make deps"
-	if [[ -x /usr/bin/python3 ]]; then PGT_PYTHON3=/usr/bin/python3; else PGT_PYTHON3=$(command -v python3); fi
-	export LC_ALL=C TZ=UTC PGCLIENTENCODING=UTF8 HOME=$BATS_TEST_TMPDIR
-	unset XDG_CONFIG_HOME XDG_STATE_HOME PGTAIL_CONFIG
-	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
-	SPOOL=$BATS_TEST_TMPDIR/spool
-	export PGTAIL_SPOOL=$SPOOL
+	e2e_private_env
+	export PGCLIENTENCODING=UTF8
 	CONF=$BATS_TEST_TMPDIR/webhooks.ini
 	RUN_N=0
 	cd "$BATS_TEST_TMPDIR"

@@ -18,18 +18,11 @@ if [[ -x /usr/bin/python3 ]]; then PGT_PYTHON3=/usr/bin/python3; else PGT_PYTHON
 python3() { "$PGT_PYTHON3" "$@"; }
 
 setup() {
-	load '/usr/lib/bats/bats-support/load'
-	load '/usr/lib/bats/bats-assert/load'
-	local root
-	root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-	BUILD=${BUILD:-build}
-	[[ $BUILD == /* ]] || BUILD=$root/$BUILD
-	PATH=$BUILD/bin:$PATH
-	EXAMPLES=$root/examples
+	source "$BATS_TEST_DIRNAME/common.bash"
+	e2e_setup pg-format
+	EXAMPLES=$ROOT/examples
 	CHECK=$BATS_TEST_DIRNAME/pushgateway_check.py
-	[[ -x $BUILD/bin/pg-format ]] || fail "no $BUILD/bin/pg-format: run make all (or set BUILD)"
 	[[ -x $PGW_BIN ]] || fail "no $PGW_BIN: apt-get install prometheus-pushgateway (or set PGW_BIN)"
-	export LC_ALL=C TZ=UTC
 	cd "$BATS_TEST_TMPDIR"
 	pgw_start
 }
