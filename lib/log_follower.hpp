@@ -8,7 +8,8 @@
 /// handed on, so lines of several files never mix within a line.
 ///
 /// Offsets survive restarts: the first start begins at the end of each
-/// log; a later start resumes from the offset saved at the last stop when
+/// log; a later start resumes from the offset saved last (pg-webhook run
+/// saves every second and at a stop) when
 /// the file is the same one (device and inode), and reads a file that
 /// replaced it meanwhile from its start.
 #include <sys/types.h>

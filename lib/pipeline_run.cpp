@@ -28,6 +28,8 @@ volatile sig_atomic_t g_stop = 0, g_reload = 0;
 void on_stop(int) { g_stop = g_stop + 1; }
 void on_reload(int) { g_reload = 1; }
 
+constexpr int64_t kSaveEveryMs = 1000;
+
 int64_t monotonic_ms() {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -249,6 +251,11 @@ int run_pipeline(const RunOptions& o) {
 
   bool died = false;
   std::string chunk;
+  // The offsets of what was handed on are saved every second too, so that a
+  // run that is killed resumes there, not at its last clean stop (a flood of
+  // old alerts); the stages finish what they hold when their input closes.
+  int64_t next_save = monotonic_ms() + kSaveEveryMs;
+  bool unsaved = false, save_failed = false;
   while (!g_stop && !died) {
     if (g_reload) {
       g_reload = 0;
@@ -260,6 +267,14 @@ int run_pipeline(const RunOptions& o) {
     follower.poll(&chunk, 1 << 20, &notes);
     for (const std::string& n : notes) message(n);
     if (!chunk.empty() && !write_all(feed, chunk)) died = true;
+    unsaved = unsaved || !chunk.empty();
+    if (unsaved && monotonic_ms() >= next_save) {
+      bool ok = follower.save(&err);
+      if (!ok && !save_failed) message(err);
+      save_failed = !ok;
+      unsaved = false;
+      next_save = monotonic_ms() + kSaveEveryMs;
+    }
     died = reap(stages, false) || died;
     if (chunk.empty() && !died) follower.wait(o.poll_ms);
   }

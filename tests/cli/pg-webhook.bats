@@ -709,6 +709,29 @@ for line in open(sys.argv[1]):
 	grep -q '^pg-send: .* sent' run.err
 }
 
+@test "run: killed with -9, a restart resumes where it was (offsets saved every second): nothing lost, nothing twice" {
+	receiver_start
+	pg-webhook add hook "$RECV/ok"
+	pg-webhook hook on FATAL >/dev/null
+	: >pg.log
+	run_start pg.log
+	logline 1 FATAL "one" >>pg.log
+	recv_wait 1 10
+	sleep 1.5  # a save is due
+	kill -KILL "$RUN_PID"
+	wait "$RUN_PID" || true
+	# Its stages end on their own once their input closes.
+	for ((i = 0; i < 100; i++)); do pgrep -f "spool $PGTAIL_SPOOL" >/dev/null || break; sleep 0.1; done
+	logline 2 FATAL "two, while it was down" >>pg.log
+	run_start pg.log
+	logline 3 FATAL "three" >>pg.log
+	recv_wait 3 10
+	run_stop
+	assert_equal "$RUN_STATUS" 0
+	run received
+	assert_output "$(printf '%s\n' one "two, while it was down" three)"
+}
+
 @test "run: a data directory is followed through current_logfiles" {
 	receiver_start
 	pg-webhook add hook "$RECV/ok"
