@@ -1,7 +1,8 @@
 // pg-send: deliveries (from pg-format) in, HTTP requests out, through a
 // write-ahead spool that loses nothing to a crash, a restart or an outage
-// (DESIGN.md contracts 3 and 5). Flags, the read loop and the spool
-// commands only; sending lives in lib/sender, the spool in lib/spool.
+// (DESIGN.md contracts 3 and 5). Flags and the read loop only; sending lives
+// in lib/sender, the spool in lib/spool, the spool commands and the webhooks
+// of a config file in lib/send_commands.
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "diag.hpp"
 #include "exit_status.hpp"
 #include "line_reader.hpp"
+#include "send_commands.hpp"
 #include "sender.hpp"
 
 using namespace pgtail;
@@ -158,98 +160,10 @@ int target_from_flags(const Options& o, WebhookTarget* t) {
   return -1;
 }
 
-/// The webhooks of the config file (only --webhook's, when given).
-int targets_from_config(const Options& o, std::vector<WebhookTarget>* out, std::string* spool) {
-  Config config;
-  std::string err, path = config_path(o.config);
-  if (!load_config(path, &config, &err)) {
-    message(err);
-    return kExitConfig;
-  }
-  if (!o.webhook.empty() && !config.find(o.webhook)) return usage_error("no webhook '" + o.webhook + "' in " + path);
-  if (!config.defaults.resolved({"spool"}, &err)) {
-    message(err);
-    return kExitConfig;
-  }
-  *spool = config.spool;
-  for (const WebhookConfig& w : config.webhooks) {
-    if ((!o.webhook.empty() && w.name != o.webhook) || !w.enabled) continue;
-    if (!w.resolved({"url", "header", "rate", "timeout"}, &err)) {
-      message(err);
-      return kExitConfig;
-    }
-    if (w.url.empty()) {
-      message(path + ":" + std::to_string(w.line) + ": webhook '" + w.name + "' has no url");
-      return kExitConfig;
-    }
-    WebhookTarget t{w.name, {w.url, w.headers, o.platform}, o.pacing ? o.pacing : w.rate, w.timeout_ms};
-    out->push_back(t);
-  }
-  return -1;
-}
 
-/// --status: one line per webhook folder.
-int show_status(const std::string& root) {
-  std::vector<std::string> names = spool_webhooks(root);
-  if (names.empty()) {
-    std::printf("nothing spooled in %s\n", root.c_str());
-    return kExitOk;
-  }
-  int64_t now = time(nullptr);
-  std::printf("%-20s %8s %6s %8s  %s\n", "WEBHOOK", "QUEUED", "DEAD", "OLDEST", "LAST RESULT");
-  for (const std::string& n : names) {
-    SpoolSummary s = summarize_spool(root, n);
-    std::string oldest = s.queued ? format_duration_short((now - s.oldest_s) * 1000 + 1) : "-";
-    std::string last = "-";
-    if (s.has_state) {
-      last = s.state.result + (s.state.status ? " " + std::to_string(s.state.status) : "") + ", " +
-             format_duration_short((now - s.state.time_s) * 1000 + 1) + " ago";
-      if (!s.state.error.empty()) last += ": " + s.state.error;
-    }
-    if (s.holder) last += " (sending: pid " + std::to_string(s.holder) + ")";
-    std::printf("%-20s %8zu %6zu %8s  %s\n", n.c_str(), s.queued, s.dead, oldest.c_str(), last.c_str());
-  }
-  return std::fflush(stdout) == 0 ? kExitOk : kExitIoErr;
-}
 
-/// --requeue-dead: dead deliveries back at the end of their queue.
-int requeue_dead(const std::string& root, const std::string& only) {
-  for (const std::string& n : spool_webhooks(root)) {
-    if (!only.empty() && n != only) continue;
-    WebhookSpool s(root, n);
-    std::string err;
-    size_t count = s.open(&err) ? s.requeue_dead(&err) : 0;
-    if (!err.empty()) {
-      message(err);
-      return kExitCantCreat;
-    }
-    if (count) message("webhook '" + n + "': " + std::to_string(count) + " dead deliveries queued again");
-  }
-  return kExitOk;
-}
 
-/// --flush: every spooled webhook needs a URL; a missing one is named.
-int flush_targets(const Options& o, const std::string& root, std::vector<WebhookTarget>* targets) {
-  std::map<std::string, WebhookTarget> known;
-  for (WebhookTarget& t : *targets) known[t.name] = t;
-  targets->clear();
-  std::string missing;
-  for (const std::string& n : spool_webhooks(root)) {
-    if (!o.webhook.empty() && n != o.webhook) continue;
-    SpoolSummary s = summarize_spool(root, n);
-    if (!s.queued) continue;
-    if (known.count(n))
-      targets->push_back(known[n]);
-    else
-      missing += (missing.empty() ? "'" : ", '") + n + "'";
-  }
-  if (!missing.empty())
-    return usage_error("no URL for spooled webhook " + missing +
-                       (o.use_config ? " (not in the config)" : " (pass --config, or --url with --webhook NAME)"));
-  return -1;
-}
 
-int targets_from_config(const Options& o, std::vector<WebhookTarget>* out, std::string* spool);
 
 /// What the signals ask for, between two lines: statistics (SIGUSR1), the
 /// config read again (SIGHUP, with --config; a bad one is reported and the
@@ -264,7 +178,7 @@ void on_signals(const Options& o, Sender& sender) {
   if (!o.use_config) return;
   std::vector<WebhookTarget> fresh;
   std::string spool;
-  if (targets_from_config(o, &fresh, &spool) >= 0) {
+  if (targets_from_config(config_path(o.config), o.webhook, o.platform, o.pacing, &fresh, &spool) >= 0) {
     message("config not reloaded: keeping the webhooks in use");
     return;
   }
@@ -403,7 +317,7 @@ int main(int argc, char** argv) {
   std::string config_spool;
   bool needs_url = !o.status && !o.requeue;
   if (o.use_config)
-    rc = targets_from_config(o, &targets, &config_spool);
+    rc = targets_from_config(config_path(o.config), o.webhook, o.platform, o.pacing, &targets, &config_spool);
   else if (!o.url.empty()) {
     targets.emplace_back();
     rc = target_from_flags(o, &targets.back());
@@ -413,7 +327,7 @@ int main(int argc, char** argv) {
   o.send.spool_root = spool_root(o.spool, config_spool);
   if (o.status) return show_status(o.send.spool_root);
   if (o.requeue) return requeue_dead(o.send.spool_root, o.webhook);
-  if (o.flush && (rc = flush_targets(o, o.send.spool_root, &targets)) >= 0) return rc;
+  if (o.flush && (rc = flush_targets(o.send.spool_root, o.webhook, o.use_config, &targets)) >= 0) return rc;
   if (o.send.http.insecure) message("warning: --insecure: server certificates are NOT checked");
   o.send.progress = o.flush && isatty(2);
   handle_signals();
