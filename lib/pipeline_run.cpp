@@ -52,6 +52,10 @@ bool spawn(Stage& s, int in, int out, const std::vector<int>& close_fds) {
   if (pid == 0) {
     setpgid(0, 0);
     signal(SIGPIPE, SIG_DFL);
+    // A reload passed on before the stage has its handler must not end it
+    // (SIGHUP's default): ignored until then, and each stage installs its
+    // handler before it reads the file, so no change is missed.
+    signal(SIGHUP, SIG_IGN);
     dup2(in, 0);
     dup2(out, 1);
     for (int fd : close_fds) close(fd);
@@ -184,8 +188,17 @@ int run_pipeline(const RunOptions& o) {
     message("another pg-webhook run (pid " + std::to_string(other) + ") uses " + o.spool);
     return kExitCantCreat;
   }
-  // The logs' ends are taken before the pidfile says the run is up, so a
-  // line written once the pidfile is there is never skipped.
+  // The handlers are there before the pidfile says the run is up: a
+  // command that changes the file may signal it at once.
+  struct sigaction sa = {};
+  sa.sa_handler = on_stop;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sa.sa_handler = on_reload;
+  sigaction(SIGHUP, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  // The logs' ends are taken before the pidfile too, so a line written once
+  // the pidfile is there is never skipped.
   LogFollower follower(logs, o.spool + "/run.offsets");
   std::vector<std::string> notes;
   follower.start(&notes);
@@ -210,14 +223,6 @@ int run_pipeline(const RunOptions& o) {
       {"pg-format", {o.tools_dir + "/pg-format", cfg}},
       {"pg-send", {o.tools_dir + "/pg-send", cfg, "--spool", o.spool,
                    "--drain-timeout", std::to_string(o.drain_ms) + "ms"}}};
-  struct sigaction sa = {};
-  sa.sa_handler = on_stop;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  sa.sa_handler = on_reload;
-  sigaction(SIGHUP, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
   // pipes[i] feeds stage i; the last stage writes to our stdout.
   std::vector<int> fds;
   int pipes[4][2];

@@ -265,8 +265,6 @@ void handle_signals() {
   sigaction(SIGINT, &sa, nullptr);
   sa.sa_handler = on_usr1;
   sigaction(SIGUSR1, &sa, nullptr);
-  sa.sa_handler = on_hup;
-  sigaction(SIGHUP, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
   signal(SIGXFSZ, SIG_IGN);  // a file size limit is a failed write, reported like a full disk
 }
@@ -316,6 +314,11 @@ int main(int argc, char** argv) {
   std::vector<WebhookTarget> targets;
   std::string config_spool;
   bool needs_url = !o.status && !o.requeue;
+  if (o.use_config) {  // before the config is read, so that no SIGHUP is missed (or ends us)
+    struct sigaction sa = {};
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, nullptr);
+  }
   if (o.use_config)
     rc = targets_from_config(config_path(o.config), o.webhook, o.platform, o.pacing, &targets, &config_spool);
   else if (!o.url.empty()) {
