@@ -6,7 +6,9 @@
 
 #include <rapidjson/document.h>
 
+#include "config.hpp"
 #include "diag.hpp"
+#include "exit_status.hpp"
 #include "fingerprint.hpp"
 #include "severity.hpp"
 #include "timestamp.hpp"
@@ -512,6 +514,42 @@ std::string format_summary(const std::vector<TargetStats>& stats, bool json) {
     }
   }
   return out;
+}
+
+int match_targets(const std::string& path, const std::string& only, std::vector<Target>* out) {
+  Config config;
+  std::string err;
+  if (!load_config(path, &config, &err)) {
+    message(err);
+    return kExitConfig;
+  }
+  if (!only.empty() && !config.find(only)) {
+    std::string names;
+    for (const WebhookConfig& w : config.webhooks) names += (names.empty() ? "" : ", ") + w.name;
+    return usage_error("no webhook '" + only + "' in " + path + (names.empty() ? "" : " (" + names + ")"));
+  }
+  for (const WebhookConfig& w : config.webhooks) {
+    if (!only.empty() && w.name != only) continue;
+    if (!w.resolved({"on", "enabled", "throttle", "dedup"}, &err)) {
+      message(err);
+      return kExitConfig;
+    }
+    Target t;
+    t.webhook = w.name;
+    t.enabled = w.enabled;
+    for (const ConfigValue& on : w.on) {
+      Rule r;
+      if (!parse_rule(on.value, &r, &err)) {
+        message(path + ":" + std::to_string(on.line) + ": bad rule '" + on.value + "': " + err);
+        return kExitConfig;
+      }
+      t.rules.push_back(std::move(r));
+    }
+    t.suppress = suppress_rules(w.throttle, w.dedup_ms);
+    out->push_back(std::move(t));
+  }
+  if (out->empty()) message("warning: no webhook in " + path + ": nothing can fire");
+  return -1;
 }
 
 }  // namespace pgtail

@@ -33,6 +33,12 @@ struct Target {
   bool enabled = true;
 };
 
+/// One target per webhook of the webhooks file at `path` (only `only`,
+/// when given): its rules, on/off, throttle and dedup. Returns an exit
+/// status after saying what is wrong (78 a bad file, 64 no such webhook),
+/// or -1.
+int match_targets(const std::string& path, const std::string& only, std::vector<Target>* out);
+
 struct EngineOptions {
   bool explain = false;  ///< add trigger.explain
   bool dry_run = false;  ///< count, write nothing

@@ -116,42 +116,6 @@ int targets_from_flags(const Options& o, std::vector<Target>* out) {
   return -1;
 }
 
-/// One target per webhook of the config file. Returns an exit status, or -1.
-int targets_from_config(const Options& o, std::vector<Target>* out) {
-  Config config;
-  std::string err, path = config_path(o.config);
-  if (!load_config(path, &config, &err)) {
-    message(err);
-    return kExitConfig;
-  }
-  if (!o.webhook.empty() && !config.find(o.webhook)) {
-    std::string names;
-    for (const WebhookConfig& w : config.webhooks) names += (names.empty() ? "" : ", ") + w.name;
-    return usage_error("no webhook '" + o.webhook + "' in " + path + (names.empty() ? "" : " (" + names + ")"));
-  }
-  for (const WebhookConfig& w : config.webhooks) {
-    if (!o.webhook.empty() && w.name != o.webhook) continue;
-    if (!w.resolved({"on", "enabled", "throttle", "dedup"}, &err)) {
-      message(err);
-      return kExitConfig;
-    }
-    Target t;
-    t.webhook = w.name;
-    t.enabled = w.enabled;
-    for (const ConfigValue& on : w.on) {
-      Rule r;
-      if (!parse_rule(on.value, &r, &err)) {
-        message(path + ":" + std::to_string(on.line) + ": bad rule '" + on.value + "': " + err);
-        return kExitConfig;
-      }
-      t.rules.push_back(std::move(r));
-    }
-    t.suppress = suppress_rules(w.throttle, w.dedup_ms);
-    out->push_back(std::move(t));
-  }
-  if (out->empty()) message("warning: no webhook in " + path + ": nothing can fire");
-  return -1;
-}
 
 }  // namespace
 
@@ -168,7 +132,7 @@ void maybe_reload(const Options& o, MatchEngine& engine) {
   g_reload = 0;
   std::vector<Target> targets;
   std::string err;
-  if (targets_from_config(o, &targets) >= 0 || !engine.reload(std::move(targets), &err)) {
+  if (match_targets(config_path(o.config), o.webhook, &targets) >= 0 || !engine.reload(std::move(targets), &err)) {
     if (!err.empty()) message(err);
     message("config not reloaded: keeping the rules in use");
     return;
@@ -240,7 +204,7 @@ int main(int argc, char** argv) {
     sigaction(SIGHUP, &sa, nullptr);
   }
   std::vector<Target> targets;
-  rc = o.use_config ? targets_from_config(o, &targets) : targets_from_flags(o, &targets);
+  rc = o.use_config ? match_targets(config_path(o.config), o.webhook, &targets) : targets_from_flags(o, &targets);
   if (rc >= 0) return rc;
 
   Output out;
