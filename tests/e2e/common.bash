@@ -27,3 +27,14 @@ e2e_private_env() {
 	SPOOL=$BATS_TEST_TMPDIR/spool
 	export PGTAIL_SPOOL=$SPOOL
 }
+
+# e2e_server_template, e2e_server_template_remove: setup_file and
+# teardown_file of the files whose tests start PostgreSQL servers.
+e2e_server_template() {
+	source "$BATS_TEST_DIRNAME/pg_server.bash"
+	pg_server_template
+}
+e2e_server_template_remove() {
+	source "$BATS_TEST_DIRNAME/pg_server.bash"
+	pg_server_template_remove
+}

@@ -9,18 +9,13 @@
 
 PREFIX='%m [%p] %q%u@%d '
 
-setup_file() {
-	source "$BATS_TEST_DIRNAME/pg_server.bash"
-	pg_server_template
-}
+source "$BATS_TEST_DIRNAME/common.bash"
 
-teardown_file() {
-	source "$BATS_TEST_DIRNAME/pg_server.bash"
-	pg_server_template_remove
-}
+# One template cluster for the file's servers (pg_server.bash).
+setup_file() { e2e_server_template; }
+teardown_file() { e2e_server_template_remove; }
 
 setup() {
-	source "$BATS_TEST_DIRNAME/common.bash"
 	e2e_setup pg-match
 	PGT_E2E_DIR=$BATS_TEST_DIRNAME
 	source "$PGT_E2E_DIR/pg_server.bash"

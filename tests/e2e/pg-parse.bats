@@ -10,18 +10,13 @@
 #   BUILD=build bats tests/e2e
 # PGT_KEEP=1 keeps each run's directory (server, logs, pg-parse outputs).
 
-setup_file() {
-	source "$BATS_TEST_DIRNAME/pg_server.bash"
-	pg_server_template
-}
+source "$BATS_TEST_DIRNAME/common.bash"
 
-teardown_file() {
-	source "$BATS_TEST_DIRNAME/pg_server.bash"
-	pg_server_template_remove
-}
+# One template cluster for the file's servers (pg_server.bash).
+setup_file() { e2e_server_template; }
+teardown_file() { e2e_server_template_remove; }
 
 setup() {
-	source "$BATS_TEST_DIRNAME/common.bash"
 	e2e_setup pg-parse
 	PGT_E2E_DIR=$BATS_TEST_DIRNAME
 	source "$PGT_E2E_DIR/pg_server.bash"

@@ -15,8 +15,9 @@
 
 bats_require_minimum_version 1.5.0
 
+source "$BATS_TEST_DIRNAME/common.bash"
+
 setup() {
-	source "$BATS_TEST_DIRNAME/common.bash"
 	e2e_setup pg-send
 	load ../receiver/receiver
 	e2e_private_env

@@ -20,18 +20,13 @@ bats_require_minimum_version 1.5.0
 PREFIX='%m [%p] %q%u@%d '
 TOO_MANY='sorry, too many clients already'
 
-setup_file() {
-	source "$BATS_TEST_DIRNAME/pg_server.bash"
-	pg_server_template
-}
+source "$BATS_TEST_DIRNAME/common.bash"
 
-teardown_file() {
-	source "$BATS_TEST_DIRNAME/pg_server.bash"
-	pg_server_template_remove
-}
+# One template cluster for the file's servers (pg_server.bash).
+setup_file() { e2e_server_template; }
+teardown_file() { e2e_server_template_remove; }
 
 setup() {
-	source "$BATS_TEST_DIRNAME/common.bash"
 	e2e_setup pg-webhook
 	load ../receiver/receiver
 	PGT_E2E_DIR=$BATS_TEST_DIRNAME

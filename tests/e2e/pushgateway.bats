@@ -17,8 +17,9 @@ PGW_BIN=${PGW_BIN:-/usr/bin/prometheus-pushgateway}
 if [[ -x /usr/bin/python3 ]]; then PGT_PYTHON3=/usr/bin/python3; else PGT_PYTHON3=$(command -v python3); fi
 python3() { "$PGT_PYTHON3" "$@"; }
 
+source "$BATS_TEST_DIRNAME/common.bash"
+
 setup() {
-	source "$BATS_TEST_DIRNAME/common.bash"
 	e2e_setup pg-format
 	EXAMPLES=$ROOT/examples
 	CHECK=$BATS_TEST_DIRNAME/pushgateway_check.py
